@@ -1,0 +1,1 @@
+"""Alert e-mails: compose (pure), send (SMTP transport), dispatch (the outbox loop)."""

@@ -1,0 +1,309 @@
+"""The ``policywatch`` command line: a thin click layer over the library (a composition root)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from common import clock
+from common.errors import PolicywatchError
+from common.settings import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        obj["settings"] = load_settings(obj.get("config"))
+    settings: Settings = obj["settings"]
+    return settings
+
+
+def _sessions(ctx: click.Context, require: bool = True) -> Any:
+    from store.db import make_engine, require_schema, session_factory
+
+    engine = make_engine(_settings(ctx).database_url)
+    if require:
+        require_schema(engine)
+    return session_factory(engine)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicywatchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="policywatch.toml to use (default: $POLICYWATCH_CONFIG or ./policywatch.toml)",
+)
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """policywatch: archive Chinese government policy documents and report what changes or vanishes."""
+    ctx.ensure_object(dict)["config"] = config
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the archive database."""
+    from store.db import make_engine
+    from store.schema import upgrade
+
+    settings = _settings(ctx)
+    upgrade(make_engine(settings.database_url))
+    click.echo(f"archive ready: {settings.database_url} ({len(settings.sources)} sources configured)")
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--now", default=None, help="ISO-8601 instant the run pretends is now (replays, tests)")
+@click.pass_context
+def crawl(ctx: click.Context, sources: tuple[str, ...], now: str | None) -> None:
+    """Crawl SOURCES (default: every enabled source) once."""
+    from dataclasses import replace
+
+    from crawlers.run import crawl_in_process
+
+    settings = _settings(ctx)
+    if now:
+        clock.set_now(now)
+        settings = replace(settings, now=now)
+    crawl_in_process(settings, list(sources))
+
+
+@main.command()
+@click.pass_context
+def daemon(ctx: click.Context) -> None:
+    """Run the scheduler: every source on its schedule, then alert dispatch."""
+    import scheduler
+
+    scheduler.run_daemon(_settings(ctx))
+
+
+@main.command()
+@click.option("--since", default=None, help="only events at or after this ISO-8601 instant")
+@click.option("--kind", "kinds", multiple=True, help="only these event kinds (repeatable)")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON array")
+@click.pass_context
+def events(ctx: click.Context, since: str | None, kinds: tuple[str, ...], as_json: bool) -> None:
+    """List detected events."""
+    from store.queries import events as query_events
+
+    with _sessions(ctx)() as s:
+        rows = query_events(s, clock.parse_instant(since) if since else None, list(kinds))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['at']}  {r['kind']:<18} doc {r['doc_id'] or '-':<5} {r['url']}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", default="http://localhost/", help="URL the page came from (resolves attachment links)")
+@click.option("--json", "as_json", is_flag=True)
+def extract(file: str, url: str, as_json: bool) -> None:
+    """Print the fields extracted from a saved HTML FILE (raw bytes, any encoding)."""
+    from processing.decode import decode_html
+    from processing.extract import extract as run_extract
+
+    decoded = decode_html(Path(file).read_bytes())
+    ex = run_extract(decoded.text, url)
+    meta = ex.metadata.as_dict()
+    meta.pop("doc_number_norm")
+    data = {
+        **meta,
+        "text": ex.text,
+        "attachments": [a.url for a in ex.attachments],
+        "kind": str(ex.kind),
+        "encoding": decoded.encoding,
+    }
+    if as_json:
+        _print_json(data)
+        return
+    for key, value in data.items():
+        if key != "text":
+            click.echo(f"{key:>13}: {value}")
+    click.echo("\n" + ex.text)
+
+
+def _read_text(path: str) -> str:
+    from processing.decode import decode_html
+    from processing.extract import extract as run_extract
+
+    raw = Path(path).read_bytes()
+    text = decode_html(raw).text
+    if path.lower().endswith((".htm", ".html", ".shtml")) or text.lstrip().startswith("<"):
+        return run_extract(text, "http://localhost/").text
+    return text
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def diff(old: str, new: str, as_json: bool) -> None:
+    """Word-level diff of two files (HTML pages or plain text)."""
+    from processing.diff import render_text, word_diff
+    from processing.segment import default_segmenter
+    from processing.tag import find_terms
+
+    d = word_diff(_read_text(old), _read_text(new), default_segmenter().tokens, terms=find_terms)
+    if as_json:
+        _print_json(
+            {
+                "ops": d.ops,
+                "inserted_chars": d.inserted_chars,
+                "deleted_chars": d.deleted_chars,
+                "change_count": d.change_count,
+                "terms_added": d.terms_added,
+                "terms_removed": d.terms_removed,
+                "timed_out": d.timed_out,
+            }
+        )
+        return
+    click.echo(render_text(d) if not d.is_empty else "no changes")
+    click.echo(f"\n{d.change_count} changes, +{d.inserted_chars} / -{d.deleted_chars} characters", err=True)
+
+
+@main.command()
+@click.argument("url_or_doc")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def history(ctx: click.Context, url_or_doc: str, as_json: bool) -> None:
+    """Versions, captures and events of a document (by id or URL)."""
+    from store.queries import history as query_history
+
+    with _sessions(ctx)() as s:
+        data = query_history(s, url_or_doc)
+    if data is None:
+        raise click.ClickException(f"no document {url_or_doc!r} in the archive (try `policywatch search`)")
+    if as_json:
+        _print_json(data)
+        return
+    click.echo(f"document {data['doc_id']}  {data['url']}  state={data['state']}")
+    for v in data["versions"]:
+        click.echo(f"  v{v['seq']} {v['created_at']}  {v['title']}  [{v['validity'] or '-'}]")
+        click.echo(f"      cite: {v['citation']}")
+    for e in data["events"]:
+        click.echo(f"  {e['at']}  {e['kind']}")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, query: str, as_json: bool) -> None:
+    """Full-text search over every version (Chinese is segmented with jieba)."""
+    from processing.segment import default_segmenter
+    from store.queries import search as query_search
+
+    tokens = [t for t in default_segmenter().tokens(query) if t.strip()]
+    with _sessions(ctx)() as s:
+        rows = query_search(s, tokens)
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        mark = "" if r["current"] else " (earlier version)"
+        click.echo(f"doc {r['doc_id']} v{r['seq']}{mark}  {r['title']}  {r['doc_number'] or ''}  {r['url']}")
+    if not rows:
+        click.echo("no matches")
+
+
+@main.command()
+@click.argument("email")
+@click.option("--keywords", required=True, help="comma-separated, e.g. 社会信用体系,全国文明城市")
+@click.option("--name", default="")
+@click.pass_context
+def subscribe(ctx: click.Context, email: str, keywords: str, name: str) -> None:
+    """Subscribe EMAIL to alerts for documents containing any of the keywords."""
+    from store.db import transaction
+    from store.outbox import upsert_subscriber
+
+    words = [k for k in keywords.replace("，", ",").split(",") if k.strip()]
+    with transaction(_sessions(ctx)) as s:
+        sub = upsert_subscriber(s, email, words, clock.now(), name)
+        click.echo(f"{sub.email} watches: {', '.join(sub.keywords)}")
+
+
+@main.group()
+def alerts() -> None:
+    """Alert e-mail commands."""
+
+
+@alerts.command("dispatch")
+@click.pass_context
+def alerts_dispatch(ctx: click.Context) -> None:
+    """Send every pending alert e-mail once."""
+    from alerts.dispatch import dispatch
+
+    result = dispatch(_sessions(ctx.find_root()), _settings(ctx.find_root()))
+    click.echo(f"sent {result.sent}, failed {result.failed} (will retry)")
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Sources, blocked hosts, archive counts and the outbox backlog."""
+    from sqlalchemy import select
+
+    from store.models import HostStatus
+    from store.queries import summary
+
+    with _sessions(ctx)() as s:
+        data = summary(s)
+        blocked = [(h.host, h.reason) for h in s.scalars(select(HostStatus).where(HostStatus.status == "blocked"))]
+    _print_json({**data, "blocked_hosts": blocked, "configured_sources": [src.name for src in _settings(ctx).sources]})
+
+
+@main.group()
+def sim() -> None:
+    """The simulated government web used by tests and the demo."""
+
+
+@sim.command("serve")
+@click.option("--port", default=8800, show_default=True, help="first port; the four sites use PORT..PORT+3")
+@click.option("--day", default=0, show_default=True)
+@click.option("--seed", default=42, show_default=True)
+def sim_serve(port: int, day: int, seed: int) -> None:
+    """Serve the simulated web until interrupted."""
+    from sim.server import serve_forever
+
+    serve_forever(port, day, seed)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="keep the demo archive here (default: a new temporary directory)",
+)
+def demo(directory: str | None) -> None:
+    """Crawl the simulated web through its scenario and report what policywatch found."""
+    from demo import run_demo
+
+    run_demo(directory)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Foundations every layer may use: the exception hierarchy, settings and the clock."""

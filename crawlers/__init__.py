@@ -1,0 +1,1 @@
+"""The write side: Scrapy spiders per CMS family, politeness middlewares and the archive pipeline."""

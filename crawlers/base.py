@@ -1,0 +1,199 @@
+"""Base spider for every CMS family. A family spider only says how to read its listings.
+
+Checklist for a new CMS family (``crawlers/spiders/<family>.py``):
+
+- ``name``: the source ``kind`` it serves (``govcn``, ``trs``, ``listing``, ``urls``).
+- ``detail_pattern``: regex a document URL matches (links elsewhere are ignored).
+- ``listing_links(response)``: document URLs on a listing page, in page order
+  (the default takes every ``<a href>`` matching ``detail_pattern``).
+- ``next_pages(response)``: further listing pages (capped by ``max_pages``; hitting the
+  cap marks the listing crawl partial, never "no more documents").
+- Docstring terms: Issuer, Listing URL, Update frequency, Caveats.
+
+Run one source with ``scrapy crawl <kind> -a source=<name>`` or ``policywatch crawl <name>``.
+Every known document of the source is re-checked on each run (issue 5 adds an adaptive schedule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from common import clock
+from crawlers.context import CrawlContext, open_context
+from crawlers.items import FetchedPage, ListingPage
+from store.repo import host_of
+
+# statuses handed to callbacks instead of being dropped (redirects are still followed)
+HANDLED = [304, 400, 401, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
+
+
+def _headers(raw: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, values in raw.items():
+        name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        val = values[-1] if isinstance(values, list) and values else values
+        out[name] = val.decode("latin-1") if isinstance(val, bytes) else str(val)
+    return out
+
+
+class PolicySpider(scrapy.Spider):
+    """Crawl one configured source: its listings, every listed document, and every known document."""
+
+    detail_pattern: ClassVar[str] = r"\.s?html?$"
+    context: CrawlContext
+    download_delay: float
+    user_agent: str
+
+    def __init__(self, source: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not source:
+            raise ValueError(f"spider {self.name}: pass the source name, e.g. -a source=<name>")
+        self.source_name = source
+        self._detail_rx = re.compile(self.detail_pattern)
+        self.listing_pages = 0
+        self.listing_partial = False
+        self._listing_seen: set[str] = set()
+        self._probed: set[str] = set()
+        self._held: dict[str, list[scrapy.Request]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PolicySpider:
+        """Open the archive context and apply the source's politeness overrides."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.context = open_context(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
+        delay = spider.context.source.download_delay
+        spider.download_delay = spider.context.settings.download_delay if delay is None else delay
+        spider.user_agent = spider.context.settings.user_agent
+        return spider
+
+    @property
+    def max_pages(self) -> int:
+        """Listing page cap for this source."""
+        return self.context.source.max_pages or self.context.settings.max_listing_pages
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Listing pages first, then re-checks of every known document."""
+        for url in self.context.source.start_urls:
+            if host_of(url) in self.context.blocked:
+                self.logger.warning("source %s: host %s is blocked by a bot wall; skipped", self.source_name, url)
+                continue
+            yield self.listing_request(url)
+        for request in self.detail_requests(self.context.recheck_urls):
+            yield request
+
+    def listing_request(self, url: str, callback: Any = None) -> scrapy.Request:
+        """A request for a listing page (``callback`` defaults to :meth:`parse_listing`)."""
+        self._listing_seen.add(url)
+        meta = {"role": "listing", "handle_httpstatus_list": HANDLED}
+        return scrapy.Request(
+            url, callback=callback or self.parse_listing, errback=self.on_listing_error, meta=meta, dont_filter=True
+        )
+
+    def detail_request(self, url: str) -> scrapy.Request:
+        """A request for a document page."""
+        meta = {"role": "detail", "handle_httpstatus_list": HANDLED}
+        return scrapy.Request(url, callback=self.parse_detail, errback=self.on_detail_error, meta=meta)
+
+    def detail_requests(self, urls: Iterable[str]) -> list[scrapy.Request]:
+        """Document requests that may go out now.
+
+        The first document request to a host is a probe; the others wait until it answers,
+        so a bot wall is met once and the host is never asked again.
+        """
+        ready: list[scrapy.Request] = []
+        for url in urls:
+            host = host_of(url)
+            if host in self.context.blocked:
+                continue
+            if host in self._probed:
+                ready.append(self.detail_request(url))
+            elif host in self._held:
+                self._held[host].append(self.detail_request(url))
+            else:
+                self._held[host] = []
+                ready.append(self.detail_request(url))
+        return ready
+
+    def _release(self, url: str) -> list[scrapy.Request]:
+        host = host_of(url)
+        if host in self.context.blocked or host in self._probed:
+            return []
+        self._probed.add(host)
+        return self._held.pop(host, [])
+
+    def is_detail_url(self, url: str) -> bool:
+        """True when ``url`` looks like a document of this family on the source's own host."""
+        return bool(self._detail_rx.search(url.split("?", 1)[0]))
+
+    def listing_links(self, response: Response) -> list[str]:
+        """Document URLs on a listing page, in order, without duplicates."""
+        seen: dict[str, None] = {}
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            if url.startswith("http") and self.is_detail_url(url):
+                seen.setdefault(url, None)
+        return list(seen)
+
+    def next_pages(self, response: Response) -> Iterable[str]:
+        """Further listing pages; none by default."""
+        return ()
+
+    def parse_listing(self, response: Response) -> Iterable[Any]:
+        """Record what a listing shows, follow its documents and its pagination."""
+        self.listing_pages += 1
+        ok = response.status == 200
+        links = self.listing_links(response) if ok else []
+        if not ok:
+            self.listing_partial = True
+        yield ListingPage(response.url, response.status, links, clock.now(), complete=ok)
+        yield from self.detail_requests(links)
+        if not ok:
+            return
+        for url in self.next_pages(response):
+            if url in self._listing_seen:
+                continue
+            if len(self._listing_seen) >= self.max_pages:
+                self.logger.warning(
+                    "source %s: listing page cap %d hit; crawl is partial", self.source_name, self.max_pages
+                )
+                self.listing_partial = True
+                break
+            yield self.listing_request(url)
+
+    def parse_detail(self, response: Response) -> Iterable[Any]:
+        """Hand the raw response to the pipeline."""
+        req_headers = _headers(response.request.headers) if response.request else {}
+        redirects = response.meta.get("redirect_urls") or [response.url]
+        yield FetchedPage(
+            url=redirects[0],
+            final_url=response.url,
+            status=response.status,
+            headers=_headers(response.headers),
+            body=response.body,
+            fetched_at=clock.now(),
+            request_headers=req_headers,
+            protocol=str(response.protocol or "HTTP/1.1"),
+        )
+        yield from self._release(redirects[0])
+
+    def on_detail_error(self, failure: Failure) -> Iterable[Any]:
+        """A network failure of a document URL is recorded (never as a deletion)."""
+        request = failure.request  # type: ignore[attr-defined]
+        if not failure.check(scrapy.exceptions.IgnoreRequest):
+            yield FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
+        yield from self._release(request.url)
+
+    def on_listing_error(self, failure: Failure) -> Iterable[Any]:
+        """A listing that could not be read makes the listing crawl partial."""
+        self.listing_partial = True
+        if failure.check(scrapy.exceptions.IgnoreRequest):
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        yield ListingPage(request.url, 0, [], clock.now(), complete=False)

@@ -1,0 +1,32 @@
+"""Items spiders yield: raw fetches and listing sightings. No processing happens in spiders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class FetchedPage:
+    """One response (or network failure) for a document URL, with its raw bytes."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: datetime
+    request_headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    protocol: str = "HTTP/1.1"
+
+
+@dataclass
+class ListingPage:
+    """A listing page (or search API page) and the document URLs it lists, in order."""
+
+    url: str
+    status: int
+    doc_urls: list[str]
+    fetched_at: datetime
+    complete: bool = True

@@ -1,0 +1,57 @@
+"""The one item pipeline: archive every fetch and listing, settle verdicts when the spider closes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from common import clock
+from crawlers.items import FetchedPage, ListingPage
+from crawlers.reconcile import reconcile
+from crawlers.recorder import Recorder
+from crawlers.warc import WarcSink
+from store.crawlbook import record_listing
+from store.db import transaction
+
+
+class ArchivePipeline:
+    """Hands items to :class:`~crawlers.recorder.Recorder`; one instance per spider (source)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.recorder: Recorder | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        """Scrapy factory."""
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Open the WARC sink of this run."""
+        ctx = self.crawler.spider.context  # type: ignore[union-attr]
+        warc_dir = Path(ctx.settings.data_dir) / "warc"
+        self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}"))
+
+    def process_item(self, item: Any) -> Any:
+        """Archive a fetch or record a listing."""
+        assert self.recorder is not None
+        if isinstance(item, FetchedPage):
+            kinds = self.recorder.record(item)
+            for kind in kinds:
+                self.recorder.log.stats[f"event_{kind}"] += 1
+        elif isinstance(item, ListingPage):
+            ctx = self.recorder.ctx
+            with transaction(ctx.sessions) as s:
+                record_listing(s, ctx.source_id, ctx.run_id, item.url, item.doc_urls, item.fetched_at)
+            self.recorder.log.stats["listing_pages"] += 1
+        return item
+
+    def close_spider(self) -> None:
+        """Settle deletions, outages and delisting for the run."""
+        if self.recorder is None:
+            return
+        spider: Any = self.crawler.spider
+        has_listing = spider.name != "urls"
+        reconcile(self.recorder.ctx, self.recorder.log, clock.now(), not spider.listing_partial, has_listing)

@@ -1,0 +1,306 @@
+"""Turn one fetched page into archive rows: capture, document, version, events and alerts.
+
+This is where the write path meets: ``processing`` decodes, extracts, segments, tags and
+diffs; ``store`` persists, all in one transaction per page. Verdicts that need the whole
+run (deletions, site outages, delisting) are settled in :mod:`crawlers.reconcile`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common.clock import to_utc
+from crawlers.context import CrawlContext
+from crawlers.items import FetchedPage
+from crawlers.warc import WarcSink
+from processing.decode import decode_html
+from processing.diff import render_text, word_diff
+from processing.extract import extract
+from processing.match import matching_keywords
+from processing.normalize import metadata_sha256, text_sha256, title_key
+from processing.segment import default_segmenter
+from processing.tag import find_terms
+from processing.types import Extracted, PageKind
+from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, step
+from store.crawlbook import block_host
+from store.db import transaction
+from store.models import Document, Event, Version
+from store.outbox import active_subscribers, enqueue_alert
+from store.repo import (
+    Content,
+    FetchRecord,
+    add_capture,
+    add_event,
+    add_version,
+    create_document,
+    current_version,
+    document_by_url,
+    find_moved_from,
+    host_of,
+    metadata_changes,
+    move_document,
+    set_cache_validators,
+)
+
+VERSIONED_KINDS = (PageKind.DOCUMENT, PageKind.UNKNOWN)
+DIFF_TEXT_LIMIT = 4000
+
+
+@dataclass
+class RunLog:
+    """What this run saw, for the end-of-run verdicts."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    stats: Counter[str] = field(default_factory=Counter)
+
+
+def build_content(extracted: Extracted) -> Content:
+    """Hashes, identity key, index text and keyword hits of an extracted document."""
+    seg = default_segmenter()
+    meta = extracted.metadata
+    return Content(
+        extracted=extracted,
+        text_sha256=text_sha256(extracted.text),
+        meta_sha256=metadata_sha256(meta),
+        title_key=title_key(meta.title) if meta.title else None,
+        index_text=seg.index_text(" ".join(filter(None, [meta.title, meta.doc_number, extracted.text]))),
+        hits=find_terms(extracted.text),
+    )
+
+
+def tracking_of(doc: Document) -> Tracking:
+    """The deletion-tracking state stored on a document row."""
+    first = to_utc(doc.first_failure_at) if doc.first_failure_at else None
+    return Tracking(DocState(doc.state), doc.failures, first, doc.last_failure)
+
+
+def apply_tracking(doc: Document, t: Tracking) -> None:
+    """Store a deletion-tracking state on a document row."""
+    doc.state, doc.failures, doc.first_failure_at, doc.last_failure = (
+        str(t.state),
+        t.failures,
+        t.first_failure_at,
+        (t.last_failure),
+    )
+
+
+class Recorder:
+    """Records fetched pages of one source's run."""
+
+    def __init__(self, ctx: CrawlContext, warc: WarcSink | None) -> None:
+        self.ctx = ctx
+        self.warc = warc
+        self.log = RunLog()
+
+    def record(self, page: FetchedPage) -> list[str]:
+        """Archive one fetch; returns the kinds of the events it caused."""
+        at = page.fetched_at
+        warc_ref = None
+        if self.warc is not None and page.status > 0:
+            warc_ref = self.warc.write(
+                page.url, page.status, page.headers, page.body, page.request_headers, page.protocol
+            )
+        extracted, rec = self._process(page, warc_ref)
+        outcome = Outcome(rec.outcome)
+        self.log.outcomes[page.url] = outcome
+        self.log.stats[f"outcome_{outcome}"] += 1
+        with transaction(self.ctx.sessions) as s:
+            events = self._store(s, page, rec, extracted, outcome, at)
+            self._enqueue_alerts(s, events, at)
+            return [e.kind for e in events]
+
+    def _process(
+        self, page: FetchedPage, warc_ref: tuple[str, int, int] | None
+    ) -> tuple[Extracted | None, FetchRecord]:
+        extracted = None
+        enc = reason = None
+        repl = 0
+        if page.body and page.status in (200, 203, 403, 412, 521):
+            ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+            decoded = decode_html(page.body, ctype)
+            enc, reason, repl = decoded.encoding, decoded.reason, decoded.replacements
+            extracted = extract(decoded.text, page.final_url, page.status)
+        outcome = classify(page.status, page.url, page.final_url, extracted.kind if extracted else None)
+        rec = FetchRecord(
+            url=page.url,
+            final_url=page.final_url,
+            status=page.status,
+            outcome=str(outcome),
+            fetched_at=page.fetched_at,
+            headers=page.headers,
+            body=page.body,
+            raw_sha256=hashlib.sha256(page.body).hexdigest() if page.body else None,
+            encoding=enc,
+            encoding_reason=reason,
+            replacements=repl,
+            error=page.error,
+            warc=warc_ref,
+        )
+        return extracted, rec
+
+    def _store(
+        self,
+        s: Session,
+        page: FetchedPage,
+        rec: FetchRecord,
+        extracted: Extracted | None,
+        outcome: Outcome,
+        at: datetime,
+    ) -> list[Event]:
+        ctx = self.ctx
+        doc = document_by_url(s, page.url)
+        kind = str(extracted.kind) if extracted else None
+        if outcome is Outcome.BLOCKED:
+            add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id if doc else None, page_kind=kind)
+            ev = block_host(
+                s, host_of(page.url), page.url, f"HTTP {page.status} challenge page", at, ctx.source_id, ctx.run_id
+            )
+            ctx.blocked.add(host_of(page.url))
+            return [ev] if ev else []
+        if doc is not None and doc.url != page.url:
+            add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=kind)
+            return []  # an old URL of a moved document
+        if (
+            outcome is Outcome.OK
+            and extracted is not None
+            and extracted.kind in VERSIONED_KINDS
+            and extracted.text.strip()
+        ):
+            return self._store_document(s, page, rec, extracted, doc, at)
+        cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id if doc else None, page_kind=kind)
+        if doc is not None and outcome in ALIVE_OUTCOMES:
+            cap.version_id = doc.current_version_id
+            doc.last_seen = at
+            return self._alive(s, doc, outcome, at)
+        return []
+
+    def _alive(self, s: Session, doc: Document, outcome: Outcome, at: datetime) -> list[Event]:
+        tracking, kinds = step(tracking_of(doc), outcome, at)
+        previous = doc.state
+        apply_tracking(doc, tracking)
+        return [
+            add_event(
+                s,
+                k,
+                doc.url,
+                at,
+                source_id=doc.source_id,
+                document_id=doc.id,
+                version_id=doc.current_version_id,
+                run_id=self.ctx.run_id,
+                details={"previous_state": previous},
+            )
+            for k in kinds
+        ]
+
+    def _store_document(
+        self, s: Session, page: FetchedPage, rec: FetchRecord, extracted: Extracted, doc: Document | None, at: datetime
+    ) -> list[Event]:
+        ctx = self.ctx
+        content = build_content(extracted)
+        events: list[Event] = []
+        ev_args: dict[str, Any] = {"source_id": ctx.source_id, "run_id": ctx.run_id}
+        if doc is None:
+            moved = find_moved_from(s, host_of(page.url), page.url, content)
+            if moved is None:
+                doc = create_document(s, ctx.source_id, page.url, at, content)
+                cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(extracted.kind))
+                ver = add_version(s, doc, cap, content, at)
+                set_cache_validators(doc, page.headers)
+                return [
+                    add_event(
+                        s,
+                        "new",
+                        doc.url,
+                        at,
+                        document_id=doc.id,
+                        version_id=ver.id,
+                        **ev_args,
+                        details={"title": ver.title, "terms": [h.term for h in content.hits]},
+                    )
+                ]
+            old_url = move_document(s, moved, page.url, at)
+            doc = moved
+            events.append(
+                add_event(
+                    s,
+                    "moved",
+                    page.url,
+                    at,
+                    document_id=doc.id,
+                    version_id=doc.current_version_id,
+                    **ev_args,
+                    details={"old_url": old_url, "new_url": page.url},
+                )
+            )
+            apply_tracking(doc, Tracking())
+        cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(extracted.kind))
+        doc.last_seen = at
+        set_cache_validators(doc, page.headers)
+        events += self._alive(s, doc, Outcome.OK, at)
+        prev = current_version(s, doc)
+        if prev is not None and prev.text_sha256 == content.text_sha256 and prev.meta_sha256 == content.meta_sha256:
+            cap.version_id = prev.id
+            return events
+        ver = add_version(s, doc, cap, content, at)
+        if prev is not None:
+            events += self._change_events(s, doc, prev, ver, content, at, ev_args)
+        return events
+
+    def _change_events(
+        self,
+        s: Session,
+        doc: Document,
+        prev: Version,
+        ver: Version,
+        content: Content,
+        at: datetime,
+        ev_args: dict[str, Any],
+    ) -> list[Event]:
+        out: list[Event] = []
+        base = {"document_id": doc.id, "version_id": ver.id, **ev_args}
+        if prev.text_sha256 != content.text_sha256:
+            seg = default_segmenter()
+            d = word_diff(prev.text, ver.text, seg.tokens, terms=find_terms)
+            details = {
+                "from_version": prev.id,
+                "inserted_chars": d.inserted_chars,
+                "deleted_chars": d.deleted_chars,
+                "change_count": d.change_count,
+                "terms_added": list(d.terms_added),
+                "terms_removed": list(d.terms_removed),
+                "diff_timeout": d.timeout,
+                "timed_out": d.timed_out,
+                "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
+            }
+            out.append(add_event(s, "revised", doc.url, at, details=details, **base))
+        if prev.meta_sha256 != content.meta_sha256:
+            changes = metadata_changes(prev, content)
+            validity = changes.pop("validity", None)
+            if validity is not None:
+                out.append(add_event(s, "validity_changed", doc.url, at, details={"validity": validity}, **base))
+            if changes:
+                out.append(add_event(s, "metadata_changed", doc.url, at, details={"fields": changes}, **base))
+        return out
+
+    def _enqueue_alerts(self, s: Session, events: list[Event], at: datetime) -> None:
+        wanted = [e for e in events if e.kind in self.ctx.settings.alert_on and e.version_id]
+        if not wanted:
+            return
+        subscribers = active_subscribers(s)
+        for ev in wanted:
+            ver = s.get(Version, ev.version_id)
+            if ver is None:
+                continue
+            text = "\n".join(filter(None, [ver.title, ver.text]))
+            for sub in subscribers:
+                hits = matching_keywords(text, sub.keywords)
+                if hits:
+                    enqueue_alert(s, sub.id, ev.id, hits, at)
+                    self.log.stats["alerts_enqueued"] += 1

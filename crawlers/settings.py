@@ -1,0 +1,33 @@
+"""Scrapy settings: polite by default. Values that differ from Scrapy's defaults say so."""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+ROBOTSTXT_OBEY = True  # default False; RFC 9309 via Protego
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # default 8: one connection per host
+DOWNLOAD_DELAY = 3.0  # default 0; overridden per source and by POLICYWATCH_DOWNLOAD_DELAY
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 30  # default 180
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # default 1 GiB
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+COOKIES_ENABLED = False  # default True: never carry challenge cookies around
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # never 403, 412 or 521
+REDIRECT_MAX_TIMES = 5
+TELNETCONSOLE_ENABLED = False  # default True: no remote console
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 remote control server: off
+LOG_LEVEL = "INFO"
+DUPEFILTER_DEBUG = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # before RobotsTxt (100) so a blocked host is not even asked for robots.txt again
+    "crawlers.middlewares.BotWallMiddleware": 50,
+    # after the default headers (400) so conditional GET headers are not overwritten
+    "crawlers.middlewares.ConditionalGetMiddleware": 560,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 300}

@@ -1,0 +1,111 @@
+"""Capture outcomes and the per-document deletion state machine.
+
+A document is ``suspected_removed`` at its first deletion-like failure and
+``removed`` only after ``confirm_failures`` failures spanning ``confirm_hours``.
+Bot walls, 5xx answers and network errors are never deletions. A suspected or
+removed document that answers again is ``reappeared``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from processing.types import PageKind
+
+
+class Outcome(StrEnum):
+    """What one fetch of a document URL told us."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    HTTP_404 = "http_404"
+    HTTP_410 = "http_410"
+    REDIRECT_HOME = "redirect_home"
+    SOFT_404 = "soft_404"
+    BLOCKED = "blocked"
+    SERVER_ERROR = "server_error"
+    NETWORK_ERROR = "network_error"
+    OFFSITE_REDIRECT = "offsite_redirect"
+
+
+DELETION_OUTCOMES = frozenset({Outcome.HTTP_404, Outcome.HTTP_410, Outcome.REDIRECT_HOME, Outcome.SOFT_404})
+ALIVE_OUTCOMES = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
+_INDEX_PAGE = re.compile(r"(?:^|/)(?:index|home|default|main)(?:_\d+)?\.(?:s?html?|jsp|aspx?|php)$", re.I)
+
+
+class DocState(StrEnum):
+    """Where a document stands in the deletion state machine."""
+
+    ACTIVE = "active"
+    SUSPECTED = "suspected_removed"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The deletion-tracking state of one document."""
+
+    state: DocState = DocState.ACTIVE
+    failures: int = 0
+    first_failure_at: datetime | None = None
+    last_failure: str | None = None
+
+
+def is_column_index(url: str) -> bool:
+    """True for a site root or a column index page (``/``, ``/xxgk/``, ``…/index.html``, ``home_0.htm``)."""
+    path = urlsplit(url).path or "/"
+    return path.endswith("/") or bool(_INDEX_PAGE.search(path))
+
+
+def classify(status: int, url: str, final_url: str, kind: PageKind | None) -> Outcome:
+    """Classify one fetch of a document URL by status, where it ended and what the page is."""
+    if status == 304:
+        return Outcome.NOT_MODIFIED
+    if status in (404,):
+        return Outcome.HTTP_404
+    if status == 410:
+        return Outcome.HTTP_410
+    if status in (403, 412, 521) or kind == PageKind.BLOCKED:
+        return Outcome.BLOCKED
+    if status >= 500:
+        return Outcome.SERVER_ERROR
+    if status <= 0:
+        return Outcome.NETWORK_ERROR
+    if final_url and final_url != url:
+        if urlsplit(final_url).netloc != urlsplit(url).netloc:
+            return Outcome.OFFSITE_REDIRECT
+        if is_column_index(final_url) and not is_column_index(url):
+            return Outcome.REDIRECT_HOME
+    if status >= 400:
+        return Outcome.HTTP_404
+    if kind == PageKind.SOFT_404:
+        return Outcome.SOFT_404
+    return Outcome.OK
+
+
+def step(
+    tracking: Tracking,
+    outcome: Outcome,
+    at: datetime,
+    confirm_failures: int = 3,
+    confirm_hours: float = 48.0,
+) -> tuple[Tracking, list[str]]:
+    """Advance the state machine by one fetch; returns the new state and the event kinds it causes."""
+    if outcome in ALIVE_OUTCOMES:
+        if tracking.state is DocState.ACTIVE:
+            return tracking, []
+        return Tracking(), ["reappeared"]
+    if outcome not in DELETION_OUTCOMES:
+        return tracking, []
+    first = tracking.first_failure_at or at
+    new = replace(tracking, failures=tracking.failures + 1, first_failure_at=first, last_failure=str(outcome))
+    if tracking.state is DocState.ACTIVE:
+        return replace(new, state=DocState.SUSPECTED), ["suspected_removed"]
+    span_h = (at - first).total_seconds() / 3600
+    if tracking.state is DocState.SUSPECTED and new.failures >= confirm_failures and span_h >= confirm_hours:
+        return replace(new, state=DocState.REMOVED), ["removed"]
+    return new, []

@@ -1,0 +1,82 @@
+"""Crawl bookkeeping: runs, blocked hosts, listing sightings and the documents due for a re-check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import CrawlRun, Document, Event, HostStatus, ListingSighting
+from store.repo import add_event, origin_of
+
+
+def start_run(session: Session, sources: Iterable[str], at: datetime) -> CrawlRun:
+    """Open a crawl run."""
+    run = CrawlRun(sources=",".join(sources), started_at=at, status="running", stats={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, at: datetime, status: str, stats: dict[str, Any]) -> None:
+    """Close a crawl run with its outcome and counters."""
+    run = session.get(CrawlRun, run_id)
+    if run is not None:
+        run.finished_at, run.status, run.stats = at, status, stats
+
+
+def blocked_hosts(session: Session) -> set[str]:
+    """Hosts whose crawling stopped at a bot wall."""
+    return set(session.scalars(select(HostStatus.host).where(HostStatus.status == "blocked")))
+
+
+def block_host(
+    session: Session, host: str, url: str, reason: str, at: datetime, source_id: int, run_id: int | None
+) -> Event | None:
+    """Record a bot wall on ``host`` (once): the host is no longer crawled; returns the ``blocked`` event."""
+    row = session.get(HostStatus, host)
+    if row is not None and row.status == "blocked":
+        return None
+    if row is None:
+        session.add(HostStatus(host=host, status="blocked", since=at, reason=reason, url=url))
+    else:
+        row.status, row.since, row.reason, row.url = "blocked", at, reason, url
+    details = {"host": host, "reason": reason, "what_next": "collect manually or ask the site for permission"}
+    details["url"] = url
+    return add_event(session, "blocked", origin_of(url), at, source_id=source_id, run_id=run_id, details=details)
+
+
+def unblock_host(session: Session, host: str) -> bool:
+    """Lift a block (an operator decision); True if the host was blocked."""
+    row = session.get(HostStatus, host)
+    if row is None or row.status != "blocked":
+        return False
+    row.status = "active"
+    return True
+
+
+def record_listing(session: Session, source_id: int, run_id: int, page_url: str, urls: list[str], at: datetime) -> None:
+    """Record that ``urls`` were listed (in this order) on ``page_url`` during ``run_id``."""
+    for pos, url in enumerate(urls):
+        row = session.scalar(
+            select(ListingSighting).where(ListingSighting.source_id == source_id, ListingSighting.url == url)
+        )
+        if row is None:
+            row = ListingSighting(source_id=source_id, url=url, first_seen=at, last_seen=at)
+            session.add(row)
+        row.last_seen, row.last_run_id, row.position, row.page_url = at, run_id, pos, page_url
+    session.flush()
+
+
+def listed_in_run(session: Session, source_id: int, run_id: int) -> set[str]:
+    """URLs seen on the source's listings during ``run_id``."""
+    q = select(ListingSighting.url).where(ListingSighting.source_id == source_id, ListingSighting.last_run_id == run_id)
+    return set(session.scalars(q))
+
+
+def documents_of(session: Session, source_id: int) -> list[Document]:
+    """All documents of a source (the re-check set; removed ones too, to see them reappear)."""
+    return list(session.scalars(select(Document).where(Document.source_id == source_id).order_by(Document.id)))

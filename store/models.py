@@ -1,0 +1,230 @@
+"""SQLAlchemy 2 typed models of the archive.
+
+Source ─< Document ─< Version ─< KeywordHit
+           │   └──< DocumentUrl (every URL the document was seen at)
+           └──< Capture (append-only: raw bytes, hashes, WARC reference)
+Event (derived) ─< Alert (outbox) >─ Subscriber
+CrawlRun, HostStatus, ListingSighting: crawl bookkeeping.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base; ``JSON`` columns keep Chinese readable (see store.db)."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A configured column (栏目) and its crawl status."""
+
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HostStatus(Base):
+    """Per-host crawl status: a bot wall makes a host ``blocked`` and crawling of it stops."""
+
+    __tablename__ = "host_status"
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)
+    status: Mapped[str] = mapped_column(String(40))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+
+
+class CrawlRun(Base):
+    """One crawl of one or more sources, with its outcome."""
+
+    __tablename__ = "crawl_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sources: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(40), default="running")
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Document(Base):
+    """A policy document, identified by its URL and, across moves, by 文号/索引号 + title."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    host: Mapped[str] = mapped_column(String(300), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(40), default="active")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure: Mapped[str | None] = mapped_column(String(40))
+    doc_number_norm: Mapped[str | None] = mapped_column(String(200), index=True)
+    index_number: Mapped[str | None] = mapped_column(String(200), index=True)
+    title_key: Mapped[str | None] = mapped_column(Text)
+    current_version_id: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DocumentUrl(Base):
+    """Every URL a document was seen at (the current one and those it moved from)."""
+
+    __tablename__ = "document_url"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Capture(Base):
+    """One fetch: status, headers, raw bytes (zstd), hashes and the WARC record behind it. Append-only."""
+
+    __tablename__ = "capture"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(40))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    raw_zstd: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_size: Mapped[int] = mapped_column(Integer, default=0)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    encoding: Mapped[str | None] = mapped_column(String(60))
+    encoding_reason: Mapped[str | None] = mapped_column(Text)
+    replacement_chars: Mapped[int] = mapped_column(Integer, default=0)
+    page_kind: Mapped[str | None] = mapped_column(String(40))
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(Integer)
+    warc_length: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Version(Base):
+    """A distinct state of a document (text or metadata differ from the previous one)."""
+
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("document_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    meta_sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(Text)
+    written_date: Mapped[str | None] = mapped_column(String(10))
+    publish_date: Mapped[str | None] = mapped_column(String(10))
+    index_number: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(Text)
+    validity: Mapped[str | None] = mapped_column(String(40))
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    page_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    index_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class KeywordHit(Base):
+    """A tracked term found in a version."""
+
+    __tablename__ = "keyword_hit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    term: Mapped[str] = mapped_column(String(200), index=True)
+    grp: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Event(Base):
+    """A derived event: new, revised, metadata_changed, validity_changed, suspected_removed, removed,
+    reappeared, moved, delisted, site_unreachable, blocked."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_at", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ListingSighting(Base):
+    """A document URL seen on a listing page of a source (first/last seen, position)."""
+
+    __tablename__ = "listing_sighting"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    page_url: Mapped[str] = mapped_column(Text, default="")
+
+
+class Subscriber(Base):
+    """A researcher who receives alerts for a keyword list."""
+
+    __tablename__ = "subscriber"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Alert(Base):
+    """Outbox row: one e-mail owed to one subscriber for one event. Created with the event."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("subscriber_id", "event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(Text)

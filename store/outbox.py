@@ -1,0 +1,154 @@
+"""Subscribers and the alert outbox.
+
+Alert rows are inserted in the same transaction as the event that causes them. The
+dispatcher claims rows, sends, and marks them sent; see ``alerts.dispatch`` for the
+delivery guarantee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from common.errors import StoreError
+from store.models import Alert, Document, Event, Subscriber, Version
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """Everything needed to compose one alert e-mail (read in one transaction)."""
+
+    alert_id: int
+    email: str
+    name: str
+    keywords: tuple[str, ...]
+    event_kind: str
+    event_at: datetime
+    url: str
+    details: dict[str, Any]
+    title: str | None
+    agency: str | None
+    doc_number: str | None
+    text: str
+    document_id: int | None
+    version_id: int | None
+    previous_text: str | None = None
+
+
+def upsert_subscriber(session: Session, email: str, keywords: list[str], at: datetime, name: str = "") -> Subscriber:
+    """Create a subscriber or replace their keyword list."""
+    email = email.strip()
+    if "@" not in email or " " in email:
+        raise StoreError(f"{email!r} is not an e-mail address")
+    words = [k.strip() for k in keywords if k.strip()]
+    if not words:
+        raise StoreError("give at least one keyword, e.g. --keywords 社会信用体系,全国文明城市")
+    sub = session.scalar(select(Subscriber).where(Subscriber.email == email))
+    if sub is None:
+        sub = Subscriber(email=email, name=name, keywords=words, events=[], created_at=at)
+        session.add(sub)
+    else:
+        sub.keywords, sub.active = words, True
+    session.flush()
+    return sub
+
+
+def active_subscribers(session: Session) -> list[Subscriber]:
+    """Subscribers who receive alerts."""
+    return list(session.scalars(select(Subscriber).where(Subscriber.active.is_(True))))
+
+
+def enqueue_alert(session: Session, subscriber_id: int, event_id: int, keywords: list[str], at: datetime) -> None:
+    """Owe ``subscriber_id`` one e-mail for ``event_id`` (call inside the event's transaction)."""
+    session.add(Alert(subscriber_id=subscriber_id, event_id=event_id, keywords=keywords, created_at=at))
+
+
+def claim_pending(session: Session, at: datetime, limit: int = 50) -> list[int]:
+    """Claim up to ``limit`` due alerts (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    q = (
+        select(Alert.id)
+        .where(Alert.status == "pending")
+        .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= at))
+        .order_by(Alert.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    ids = list(session.scalars(q))
+    if ids:
+        session.execute(update(Alert).where(Alert.id.in_(ids)).values(status="sending"))
+    return ids
+
+
+def load_alert(session: Session, alert_id: int) -> AlertItem:
+    """The data of one alert for composing its e-mail."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise StoreError(f"alert {alert_id} does not exist")
+    sub = session.get(Subscriber, alert.subscriber_id)
+    ev = session.get(Event, alert.event_id)
+    assert sub is not None and ev is not None
+    ver = session.get(Version, ev.version_id) if ev.version_id else None
+    if ver is None and ev.document_id:
+        doc = session.get(Document, ev.document_id)
+        ver = session.get(Version, doc.current_version_id) if doc and doc.current_version_id else None
+    return AlertItem(
+        alert_id=alert.id,
+        email=sub.email,
+        name=sub.name,
+        keywords=tuple(alert.keywords),
+        event_kind=ev.kind,
+        event_at=ev.at,
+        url=ev.url,
+        details=dict(ev.details),
+        title=ver.title if ver else None,
+        agency=ver.agency if ver else None,
+        doc_number=ver.doc_number if ver else None,
+        text=ver.text if ver else "",
+        document_id=ev.document_id,
+        version_id=ver.id if ver else None,
+        previous_text=_previous_text(session, ev),
+    )
+
+
+def _previous_text(session: Session, ev: Event) -> str | None:
+    prev_id = ev.details.get("from_version") if isinstance(ev.details, dict) else None
+    prev = session.get(Version, prev_id) if prev_id else None
+    return prev.text if prev else None
+
+
+def mark_sent(session: Session, alert_id: int, message_id: str, at: datetime) -> None:
+    """Record a successful hand-over to the SMTP server."""
+    session.execute(update(Alert).where(Alert.id == alert_id).values(status="sent", sent_at=at, message_id=message_id))
+
+
+def mark_failed(session: Session, alert_id: int, error: str, at: datetime, max_attempts: int = 8) -> None:
+    """Record a failed attempt; retry later with exponential back-off, give up after ``max_attempts``."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return
+    alert.attempts += 1
+    alert.last_error = error[:2000]
+    if alert.attempts >= max_attempts:
+        alert.status = "failed"
+    else:
+        alert.status = "pending"
+        alert.next_attempt_at = at + timedelta(minutes=2**alert.attempts)
+
+
+def release_stale(session: Session) -> int:
+    """Put alerts left in ``sending`` by a crashed dispatcher back to ``pending``; returns how many."""
+    res = session.execute(update(Alert).where(Alert.status == "sending").values(status="pending"))
+    return int(getattr(res, "rowcount", 0) or 0)
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """Alerts per status."""
+    out: dict[str, int] = {}
+    for status in session.scalars(select(Alert.status)):
+        out[status] = out.get(status, 0) + 1
+    return out

@@ -1,0 +1,152 @@
+"""Read API for researchers: events, document histories, full-text search, summary counts.
+
+Functions return plain dicts (JSON-ready) so the CLI, the JSON API and the web UI
+share one query layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from common.clock import beijing, to_utc
+from store.models import Alert, Capture, Document, Event, Source, Version
+from store.repo import document_by_url
+
+
+def _iso(value: datetime | None) -> str | None:
+    return to_utc(value).isoformat().replace("+00:00", "Z") if value else None
+
+
+def event_dict(ev: Event) -> dict[str, Any]:
+    """The public JSON shape of an event."""
+    return {
+        "id": ev.id,
+        "kind": ev.kind,
+        "url": ev.url,
+        "doc_id": ev.document_id,
+        "at": _iso(ev.at),
+        "version_id": ev.version_id,
+        "details": ev.details,
+    }
+
+
+def events(session: Session, since: datetime | None = None, kinds: list[str] | None = None) -> list[dict[str, Any]]:
+    """Events in time order, optionally since an instant and of some kinds."""
+    q = select(Event).order_by(Event.at, Event.id)
+    if since is not None:
+        q = q.where(Event.at >= since)
+    if kinds:
+        q = q.where(Event.kind.in_(kinds))
+    return [event_dict(e) for e in session.scalars(q)]
+
+
+def find_document(session: Session, url_or_id: str) -> Document | None:
+    """A document by numeric id or by any URL it was seen at."""
+    if url_or_id.isdigit():
+        return session.get(Document, int(url_or_id))
+    return document_by_url(session, url_or_id)
+
+
+def citation(doc: Document, ver: Version, cap: Capture | None) -> str:
+    """The citation string of a version: title, agency, 文号, URL, capture time (UTC and Beijing), SHA-256."""
+    at = cap.fetched_at if cap else ver.created_at
+    parts = [ver.title or "(untitled)", ver.agency or "", ver.doc_number or "", doc.url]
+    stamp = f"captured {_iso(at)} (Beijing {beijing(at).strftime('%Y-%m-%d %H:%M')})"
+    digest = f"sha256:{cap.raw_sha256}" if cap and cap.raw_sha256 else f"text-sha256:{ver.text_sha256}"
+    return ". ".join(p for p in parts if p) + f". {stamp}. {digest}"
+
+
+def history(session: Session, url_or_id: str) -> dict[str, Any] | None:
+    """A document's metadata, versions, captures and events."""
+    doc = find_document(session, url_or_id)
+    if doc is None:
+        return None
+    versions = list(session.scalars(select(Version).where(Version.document_id == doc.id).order_by(Version.seq)))
+    caps = list(session.scalars(select(Capture).where(Capture.document_id == doc.id).order_by(Capture.id)))
+    cap_by_id = {c.id: c for c in caps}
+    evs = session.scalars(select(Event).where(Event.document_id == doc.id).order_by(Event.at, Event.id))
+    return {
+        "doc_id": doc.id,
+        "url": doc.url,
+        "state": doc.state,
+        "first_seen": _iso(doc.first_seen),
+        "versions": [
+            {
+                "version_id": v.id,
+                "seq": v.seq,
+                "created_at": _iso(v.created_at),
+                "title": v.title,
+                "agency": v.agency,
+                "doc_number": v.doc_number,
+                "validity": v.validity,
+                "text_sha256": v.text_sha256,
+                "citation": citation(doc, v, cap_by_id.get(v.capture_id)),
+            }
+            for v in versions
+        ],
+        "captures": [
+            {"capture_id": c.id, "fetched_at": _iso(c.fetched_at), "status": c.status, "outcome": c.outcome}
+            for c in caps
+        ],
+        "events": [event_dict(e) for e in evs],
+    }
+
+
+def search(session: Session, tokens: list[str], limit: int = 50) -> list[dict[str, Any]]:
+    """Versions whose segmented text contains every token (all versions, not only the latest)."""
+    words = [t.lower() for t in tokens if t.strip()]
+    if not words:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+        ids = session.execute(
+            text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m ORDER BY rank LIMIT :n"),
+            {"m": match, "n": limit},
+        ).scalars()
+    else:
+        tsq = " & ".join("'" + w.replace("'", "''") + "'" for w in words)
+        ids = session.execute(
+            select(Version.id)
+            .where(
+                func.to_tsvector(text("'simple'"), Version.index_text).op("@@")(func.to_tsquery(text("'simple'"), tsq))
+            )
+            .order_by(Version.id.desc())
+            .limit(limit)
+        ).scalars()
+    out = []
+    for vid in list(ids):
+        v = session.get(Version, vid)
+        doc = session.get(Document, v.document_id) if v else None
+        if v is None or doc is None:
+            continue
+        out.append(
+            {
+                "version_id": v.id,
+                "doc_id": doc.id,
+                "seq": v.seq,
+                "url": doc.url,
+                "title": v.title,
+                "agency": v.agency,
+                "doc_number": v.doc_number,
+                "current": doc.current_version_id == v.id,
+            }
+        )
+    return out
+
+
+def summary(session: Session) -> dict[str, Any]:
+    """Counts for the demo report and ``status``: documents, versions, events by kind, alerts by status."""
+    kinds = {k: int(n) for k, n in session.execute(select(Event.kind, func.count()).group_by(Event.kind))}
+    alerts = {k: int(n) for k, n in session.execute(select(Alert.status, func.count()).group_by(Alert.status))}
+    return {
+        "sources": session.scalar(select(func.count()).select_from(Source)) or 0,
+        "documents": session.scalar(select(func.count()).select_from(Document)) or 0,
+        "versions": session.scalar(select(func.count()).select_from(Version)) or 0,
+        "captures": session.scalar(select(func.count()).select_from(Capture)) or 0,
+        "events": kinds,
+        "alerts": alerts,
+    }

@@ -1,0 +1,245 @@
+"""Write API for captures, documents, versions and events (used by the crawl pipeline).
+
+Every function takes an open :class:`~sqlalchemy.orm.Session` inside the caller's
+transaction, so a capture, its version, its events and the alerts they cause are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import zstandard
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from processing.types import Extracted, KeywordHit
+from store.models import Capture, Document, DocumentUrl, Event, Source, Version
+from store.models import KeywordHit as HitRow
+
+_ZSTD = zstandard.ZstdCompressor(level=3)
+VALIDITY = "validity"
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One fetch as the pipeline hands it to the store (already processed)."""
+
+    url: str
+    final_url: str
+    status: int
+    outcome: str
+    fetched_at: datetime
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    raw_sha256: str | None = None
+    encoding: str | None = None
+    encoding_reason: str | None = None
+    replacements: int = 0
+    error: str | None = None
+    warc: tuple[str, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    """Extracted content of a document capture plus its derived data."""
+
+    extracted: Extracted
+    text_sha256: str
+    meta_sha256: str
+    title_key: str | None
+    index_text: str
+    hits: tuple[KeywordHit, ...] = ()
+
+
+def host_of(url: str) -> str:
+    """``host:port`` of a URL, the unit of politeness and blocking."""
+    return urlsplit(url).netloc.lower()
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host:port`` of a URL: the URL of host-level events (blocked, site_unreachable)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def ensure_source(session: Session, name: str, kind: str, config: dict[str, Any], at: datetime) -> Source:
+    """The source row for ``name``, created or updated from the config."""
+    src = session.scalar(select(Source).where(Source.name == name))
+    if src is None:
+        src = Source(name=name, kind=kind, config=config, created_at=at)
+        session.add(src)
+    else:
+        src.kind, src.config = kind, config
+    session.flush()
+    return src
+
+
+def document_by_url(session: Session, url: str) -> Document | None:
+    """The document currently or formerly at ``url``."""
+    doc_id = session.scalar(select(DocumentUrl.document_id).where(DocumentUrl.url == url))
+    return session.get(Document, doc_id) if doc_id is not None else None
+
+
+def current_version(session: Session, doc: Document) -> Version | None:
+    """The newest version of ``doc``."""
+    return session.get(Version, doc.current_version_id) if doc.current_version_id else None
+
+
+def add_capture(session: Session, source_id: int, run_id: int | None, rec: FetchRecord, **extra: Any) -> Capture:
+    """Append a capture row (raw bytes compressed with zstd)."""
+    body = rec.body or b""
+    cap = Capture(
+        run_id=run_id,
+        source_id=source_id,
+        url=rec.url,
+        final_url=rec.final_url,
+        status=rec.status,
+        outcome=rec.outcome,
+        fetched_at=rec.fetched_at,
+        headers=rec.headers,
+        raw_zstd=_ZSTD.compress(body) if body else None,
+        raw_size=len(body),
+        raw_sha256=rec.raw_sha256,
+        encoding=rec.encoding,
+        encoding_reason=rec.encoding_reason,
+        replacement_chars=rec.replacements,
+        error=rec.error,
+        warc_file=rec.warc[0] if rec.warc else None,
+        warc_offset=rec.warc[1] if rec.warc else None,
+        warc_length=rec.warc[2] if rec.warc else None,
+        **extra,
+    )
+    session.add(cap)
+    session.flush()
+    return cap
+
+
+def add_event(
+    session: Session,
+    kind: str,
+    url: str,
+    at: datetime,
+    *,
+    source_id: int | None = None,
+    document_id: int | None = None,
+    version_id: int | None = None,
+    run_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Event:
+    """Append a derived event."""
+    ev = Event(
+        kind=kind,
+        url=url,
+        at=at,
+        source_id=source_id,
+        document_id=document_id,
+        version_id=version_id,
+        run_id=run_id,
+        details=details or {},
+    )
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def create_document(session: Session, source_id: int, url: str, at: datetime, content: Content) -> Document:
+    """A new document at ``url`` with its identity keys."""
+    meta = content.extracted.metadata
+    doc = Document(
+        source_id=source_id,
+        host=host_of(url),
+        url=url,
+        first_seen=at,
+        last_seen=at,
+        doc_number_norm=meta.doc_number_norm,
+        index_number=meta.index_number,
+        title_key=content.title_key,
+    )
+    session.add(doc)
+    session.flush()
+    session.add(DocumentUrl(document_id=doc.id, url=url, first_seen=at))
+    return doc
+
+
+def find_moved_from(session: Session, host: str, url: str, content: Content) -> Document | None:
+    """An existing document of the same site with the same 文号 or 索引号 and title, now at another URL."""
+    meta = content.extracted.metadata
+    if not content.title_key or not (meta.doc_number_norm or meta.index_number):
+        return None
+    q = select(Document).where(Document.host == host, Document.url != url, Document.title_key == content.title_key)
+    for doc in session.scalars(q):
+        if (meta.doc_number_norm and doc.doc_number_norm == meta.doc_number_norm) or (
+            meta.index_number and doc.index_number == meta.index_number
+        ):
+            return doc
+    return None
+
+
+def move_document(session: Session, doc: Document, new_url: str, at: datetime) -> str:
+    """Point ``doc`` at ``new_url``, keeping its history; returns the old URL."""
+    old = doc.url
+    doc.url = new_url
+    doc.host = host_of(new_url)
+    if document_by_url(session, new_url) is None:
+        session.add(DocumentUrl(document_id=doc.id, url=new_url, first_seen=at))
+    return old
+
+
+def add_version(session: Session, doc: Document, capture: Capture, content: Content, at: datetime) -> Version:
+    """Append a version of ``doc`` from ``capture`` with its keyword hits; make it current."""
+    meta = content.extracted.metadata
+    prev = current_version(session, doc)
+    ver = Version(
+        document_id=doc.id,
+        seq=(prev.seq + 1) if prev else 1,
+        capture_id=capture.id,
+        created_at=at,
+        text=content.extracted.text,
+        text_sha256=content.text_sha256,
+        meta_sha256=content.meta_sha256,
+        title=meta.title,
+        agency=meta.agency,
+        doc_number=meta.doc_number,
+        written_date=meta.written_date,
+        publish_date=meta.publish_date,
+        index_number=meta.index_number,
+        topic=meta.topic,
+        validity=meta.validity,
+        attachments=[{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
+        page_meta=dict(content.extracted.page_meta),
+        index_text=content.index_text,
+    )
+    session.add(ver)
+    session.flush()
+    for hit in content.hits:
+        session.add(HitRow(version_id=ver.id, term=hit.term, grp=hit.group, count=hit.count))
+    doc.current_version_id = ver.id
+    doc.doc_number_norm = meta.doc_number_norm or doc.doc_number_norm
+    doc.index_number = meta.index_number or doc.index_number
+    doc.title_key = content.title_key or doc.title_key
+    capture.version_id = ver.id
+    return ver
+
+
+def metadata_changes(old: Version, content: Content) -> dict[str, list[str | None]]:
+    """Fields whose value differs between ``old`` and the new content: ``{field: [old, new]}``."""
+    new = content.extracted.metadata.as_dict()
+    out: dict[str, list[str | None]] = {}
+    for name, value in new.items():
+        if name == "doc_number_norm":
+            continue
+        before = getattr(old, name)
+        if (before or None) != (value or None):
+            out[name] = [before, value]
+    return out
+
+
+def set_cache_validators(doc: Document, headers: dict[str, str]) -> None:
+    """Remember ETag / Last-Modified of the last 200 for conditional GET."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    doc.etag = lower.get("etag") or None
+    doc.last_modified = lower.get("last-modified") or None

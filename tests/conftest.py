@@ -1,0 +1,65 @@
+"""Shared fixtures: real SQLite and PostgreSQL archives, a real SMTP sink, corpus paths."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from alerts.sink import SmtpSink
+from store.db import make_engine, session_factory
+from store.schema import upgrade
+
+PG_URL = os.environ.get("POLICYWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("POLICYWATCH_CORPUS_DIR", REPO.parent / "shared" / "corpus"))
+
+
+def _pg_admin_url() -> str:
+    return PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    schema = f"pw_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_pg_admin_url())
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # the server is part of the test environment: fail loudly, never skip
+        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable ({exc}); start it or set POLICYWATCH_TEST_PG_URL")
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty archive URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def sessions(db_url: str):
+    """A session factory on a freshly migrated archive (both backends)."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on localhost."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

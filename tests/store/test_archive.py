@@ -1,0 +1,169 @@
+"""The store on real SQLite and real PostgreSQL: schema, versions, search, events, outbox."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from common.errors import StoreError, StoreNotInitialised
+from processing.segment import default_segmenter
+from processing.types import Extracted, KeywordHit, Metadata, PageKind
+from store.db import make_engine, require_schema, transaction
+from store.models import Alert, Capture, Version
+from store.outbox import (
+    claim_pending,
+    enqueue_alert,
+    load_alert,
+    mark_failed,
+    mark_sent,
+    outbox_counts,
+    upsert_subscriber,
+)
+from store.queries import events, history, search, summary
+from store.repo import (
+    Content,
+    FetchRecord,
+    add_capture,
+    add_event,
+    add_version,
+    create_document,
+    document_by_url,
+    ensure_source,
+    find_moved_from,
+    move_document,
+)
+
+T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
+URL = "http://127.0.0.1:9/zhengce/content/202603/content_7000001.htm"
+
+
+def content(text: str, title: str = "关于推进社会信用体系建设的意见", number: str = "国办发〔2026〕5号") -> Content:
+    meta = Metadata(
+        title=title,
+        agency="国务院办公厅",
+        doc_number=number,
+        doc_number_norm=number,
+        publish_date="2026-03-01",
+        index_number="000014349/2026-00005",
+        validity="有效",
+    )
+    ex = Extracted(PageKind.DOCUMENT, meta, text)
+    return Content(
+        ex,
+        f"t-{hash(text)}",
+        f"m-{hash(title)}",
+        title,
+        default_segmenter().index_text(title + text),
+        (KeywordHit("社会信用体系", "social_credit", 1),),
+    )
+
+
+def record(url: str = URL, body: bytes = b"<html>raw</html>") -> FetchRecord:
+    return FetchRecord(url, url, 200, "ok", T0, {"Content-Type": "text/html"}, body, "ab" * 32)
+
+
+def add_doc(s, text="各地要加快推进社会信用体系建设。", url=URL):
+    src = ensure_source(s, "sim-govcn", "govcn", {"start_urls": []}, T0)
+    c = content(text)
+    doc = create_document(s, src.id, url, T0, c)
+    cap = add_capture(s, src.id, None, record(url), document_id=doc.id)
+    ver = add_version(s, doc, cap, c, T0)
+    add_event(s, "new", url, T0, source_id=src.id, document_id=doc.id, version_id=ver.id)
+    return src, doc, ver
+
+
+def test_uninitialised_archive_says_what_to_do(tmp_path):
+    with pytest.raises(StoreNotInitialised, match="policywatch init"):
+        require_schema(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+
+
+def test_capture_keeps_compressed_raw_bytes_and_versions_append(sessions):
+    body = "<html>社会信用体系</html>".encode() * 50
+    with transaction(sessions) as s:
+        src, doc, v1 = add_doc(s)
+        cap = add_capture(s, src.id, None, record(body=body), document_id=doc.id)
+        v2 = add_version(
+            s, doc, cap, content("各地要加快推进社会信用体系建设，依法惩戒失信被执行人。"), T0 + timedelta(days=1)
+        )
+    with sessions() as s:
+        stored = s.get(Capture, cap.id)
+        import zstandard
+
+        assert zstandard.ZstdDecompressor().decompress(stored.raw_zstd) == body
+        assert stored.raw_size == len(body) and len(stored.raw_zstd) < len(body)
+        seqs = [v.seq for v in s.scalars(select(Version).where(Version.document_id == doc.id).order_by(Version.seq))]
+        assert seqs == [1, 2] and document_by_url(s, URL).current_version_id == v2.id
+        assert v1.id != v2.id
+
+
+def test_search_finds_every_version_including_removed_text(sessions):
+    with transaction(sessions) as s:
+        src, doc, _ = add_doc(s, "第一条 依法惩戒失信被执行人。")
+        cap = add_capture(s, src.id, None, record(), document_id=doc.id)
+        add_version(s, doc, cap, content("第一条 依法实施信用修复。"), T0 + timedelta(days=1))
+    seg = default_segmenter()
+    with sessions() as s:
+        old_hits = search(s, seg.tokens("失信被执行人"))
+        assert [(h["seq"], h["current"]) for h in old_hits] == [(1, False)]
+        assert [h["seq"] for h in search(s, seg.tokens("信用修复"))] == [2]
+        assert {h["seq"] for h in search(s, seg.tokens("社会信用体系"))} == {1, 2}
+        assert search(s, seg.tokens("健康码")) == []
+
+
+def test_history_and_events_are_json_ready(sessions):
+    with transaction(sessions) as s:
+        add_doc(s)
+    with sessions() as s:
+        h = history(s, URL)
+        assert h is not None and h["versions"][0]["title"] == "关于推进社会信用体系建设的意见"
+        cite = h["versions"][0]["citation"]
+        assert "国办发〔2026〕5号" in cite and "Beijing 2026-03-02 10:00" in cite and "sha256:" in cite
+        evs = events(s)
+        assert [(e["kind"], e["url"]) for e in evs] == [("new", URL)] and evs[0]["at"] == "2026-03-02T02:00:00Z"
+        assert events(s, since=T0 + timedelta(seconds=1)) == []
+        assert history(s, "http://nowhere/") is None
+
+
+def test_move_keeps_history_and_old_url(sessions):
+    new_url = URL.replace("7000001", "7000099")
+    with transaction(sessions) as s:
+        _, doc, _ = add_doc(s)
+        found = find_moved_from(s, "127.0.0.1:9", new_url, content("x"))
+        assert found is not None and found.id == doc.id
+        assert (
+            find_moved_from(s, "127.0.0.1:9", new_url, content("x", number="国办发〔2026〕6号", title="另一个文件"))
+            is None
+        )
+        assert move_document(s, doc, new_url, T0) == URL
+    with sessions() as s:
+        assert document_by_url(s, URL).id == document_by_url(s, new_url).id == doc.id
+
+
+def test_outbox_claims_once_and_retries_with_backoff(sessions):
+    with transaction(sessions) as s:
+        _, _, ver = add_doc(s)
+        sub = upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
+        ev = add_event(s, "revised", URL, T0, document_id=ver.document_id, version_id=ver.id)
+        enqueue_alert(s, sub.id, ev.id, ["社会信用体系"], T0)
+    with transaction(sessions) as s:
+        ids = claim_pending(s, T0)
+    with transaction(sessions) as s:
+        assert len(ids) == 1 and claim_pending(s, T0) == []  # claimed rows are not handed out twice
+        item = load_alert(s, ids[0])
+        assert item.email == "r@example.org" and item.title == "关于推进社会信用体系建设的意见"
+        mark_failed(s, ids[0], "connection refused", T0)
+    with transaction(sessions) as s:
+        assert claim_pending(s, T0) == []  # backing off
+        assert claim_pending(s, T0 + timedelta(minutes=3)) == ids
+        mark_sent(s, ids[0], "<alert-1@x>", T0)
+    with sessions() as s:
+        assert outbox_counts(s) == {"sent": 1}
+        assert s.get(Alert, ids[0]).attempts == 1
+        assert summary(s)["alerts"] == {"sent": 1}
+
+
+def test_subscriber_validation(sessions):
+    with transaction(sessions) as s, pytest.raises(StoreError, match="e-mail"):
+        upsert_subscriber(s, "not-an-address", ["x"], T0)
+    with transaction(sessions) as s, pytest.raises(StoreError, match="keyword"):
+        upsert_subscriber(s, "a@b.org", [" "], T0)

@@ -1,0 +1,112 @@
+"""End to end: crawl the whole simulated scenario day by day and score events against the sim's truth.
+
+Each day is a real ``policywatch crawl --now`` subprocess against the sim over HTTP,
+writing to a real archive (SQLite and PostgreSQL); alerts go to a real SMTP server.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from alerts.dispatch import dispatch
+from common.settings import load_settings
+from demo import DEMO_KEYWORDS, T0, demo_config
+from sim.scenario import LAST_DAY, expected_events, pending_verdicts
+from sim.server import SimWeb
+from store.db import make_engine, session_factory, transaction
+from store.outbox import upsert_subscriber
+from store.schema import upgrade
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(config: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.fixture
+def scenario_run(tmp_path, db_url, smtp_sink):
+    """Crawl every scenario day; yields (events, web, sink, settings)."""
+    web = SimWeb(base_port=0, seed=42)
+    web.start()
+    try:
+        text = demo_config(web, smtp_sink.port, tmp_path).replace(
+            f'database_url = "sqlite:///{tmp_path / "archive.db"}"', f'database_url = "{db_url}"'
+        )
+        config = tmp_path / "policywatch.toml"
+        config.write_text(text, encoding="utf-8")
+        settings = load_settings(config, env={})
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        with transaction(sessions) as s:
+            upsert_subscriber(s, "researcher@example.org", DEMO_KEYWORDS, T0)
+        for day in range(LAST_DAY + 1):
+            web.set_day(day)
+            _cli(config, "crawl", "--now", (T0 + timedelta(days=day)).isoformat())
+            dispatch(sessions, settings, now=T0 + timedelta(days=day, hours=1))
+        events = json.loads(_cli(config, "events", "--json"))
+        yield events, web, smtp_sink, config
+        engine.dispose()
+    finally:
+        web.stop()
+
+
+def _day(at: str) -> int:
+    from common.clock import parse_instant
+
+    return (parse_instant(at) - T0).days
+
+
+def test_scenario_events_match_ground_truth(scenario_run):
+    events, web, _sink, _config = scenario_run
+    got = Counter((_day(e["at"]), e["kind"], e["url"]) for e in events)
+    want = Counter((e.day, e.kind, e.url) for e in expected_events(web.truth(), LAST_DAY))
+    missing, extra = want - got, got - want
+    summary = f"{sum(want.values())} expected, {sum(got.values())} reported"
+    assert not missing and not extra, f"{summary}\nmissing: {sorted(missing)}\nextra: {sorted(extra)}"
+    kinds = {k for _, k, _ in want}
+    assert kinds >= {
+        "new",
+        "revised",
+        "metadata_changed",
+        "validity_changed",
+        "suspected_removed",
+        "removed",
+        "reappeared",
+        "moved",
+        "delisted",
+        "site_unreachable",
+        "blocked",
+    }
+    assert pending_verdicts(web.truth(), LAST_DAY), "the scenario keeps one verdict that needs more days"
+
+
+def test_scenario_side_effects(scenario_run):
+    events, web, sink, config = scenario_run
+    log = web.requests_log
+    assert not [r for r in log if "/internal/" in r[2] or "/nbgl/" in r[2] or "/admin/" in r[2]], "robots.txt ignored"
+    assert any(r[2] == "/robots.txt" for r in log)
+    assert any(r[3] == 304 for r in log), "conditional GET never produced a 304"
+    credit_details = [r for r in log if r[0] == "credit" and r[2].startswith("/xyzx/2")]
+    assert len(credit_details) == 1, "after the bot wall the credit host must not be crawled again"
+    assert sink.messages, "no alert e-mail was sent"
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert len(ids) == len(set(ids))
+    hist = json.loads(_cli(config, "history", next(e["url"] for e in events if e["kind"] == "revised"), "--json"))
+    assert len(hist["versions"]) >= 2 and all(v["citation"] for v in hist["versions"])
