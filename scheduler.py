@@ -93,6 +93,7 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
             id=f"crawl:{src.name}",
             name=f"crawl {src.name}",
             replace_existing=True,
+            **JOB_DEFAULTS,
         )
     sched.add_job(
         dispatch_job,

@@ -7,15 +7,18 @@ writing to a real archive (SQLite and PostgreSQL); alerts go to a real SMTP serv
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from alerts.dispatch import dispatch
+from alerts.sink import SmtpSink
 from common.settings import load_settings
 from demo import DEMO_KEYWORDS, T0, demo_config
 from sim.scenario import LAST_DAY, expected_events, pending_verdicts
@@ -23,6 +26,7 @@ from sim.server import SimWeb
 from store.db import make_engine, session_factory, transaction
 from store.outbox import upsert_subscriber
 from store.schema import upgrade
+from tests.conftest import pg_schema
 
 pytestmark = pytest.mark.slow
 
@@ -39,19 +43,28 @@ def _cli(config: Path, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def scenario_run(tmp_path, db_url, smtp_sink):
-    """Crawl every scenario day; yields (events, web, sink, settings)."""
-    web = SimWeb(base_port=0, seed=42)
-    web.start()
-    try:
-        text = demo_config(web, smtp_sink.port, tmp_path).replace(
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def scenario_run(request, tmp_path_factory):
+    """Crawl every scenario day once per backend; yields (events, web, sink, config)."""
+    tmp_path = tmp_path_factory.mktemp(f"scenario-{request.param}")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            db_url = f"sqlite:///{tmp_path / 'archive.db'}"
+        else:
+            db_url = stack.enter_context(pg_schema())
+        sink = SmtpSink().start()
+        stack.callback(sink.stop)
+        web = SimWeb(base_port=0, seed=42)
+        web.start()
+        stack.callback(web.stop)
+        text = demo_config(web, sink.port, tmp_path).replace(
             f'database_url = "sqlite:///{tmp_path / "archive.db"}"', f'database_url = "{db_url}"'
         )
         config = tmp_path / "policywatch.toml"
         config.write_text(text, encoding="utf-8")
         settings = load_settings(config, env={})
         engine = make_engine(settings.database_url)
+        stack.callback(engine.dispose)
         upgrade(engine)
         sessions = session_factory(engine)
         with transaction(sessions) as s:
@@ -61,10 +74,7 @@ def scenario_run(tmp_path, db_url, smtp_sink):
             _cli(config, "crawl", "--now", (T0 + timedelta(days=day)).isoformat())
             dispatch(sessions, settings, now=T0 + timedelta(days=day, hours=1))
         events = json.loads(_cli(config, "events", "--json"))
-        yield events, web, smtp_sink, config
-        engine.dispose()
-    finally:
-        web.stop()
+        yield events, web, sink, config
 
 
 def _day(at: str) -> int:
@@ -110,3 +120,31 @@ def test_scenario_side_effects(scenario_run):
     assert len(ids) == len(set(ids))
     hist = json.loads(_cli(config, "history", next(e["url"] for e in events if e["kind"] == "revised"), "--json"))
     assert len(hist["versions"]) >= 2 and all(v["citation"] for v in hist["versions"])
+
+
+def test_demo_command_reports_every_event_kind(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts = dict(re.findall(r"^\s+(event: \w+|emails sent|documents|versions)\s+(\d+)$", done.stdout, re.M))
+    for kind in (
+        "new",
+        "revised",
+        "metadata_changed",
+        "validity_changed",
+        "suspected_removed",
+        "removed",
+        "reappeared",
+        "moved",
+        "delisted",
+        "site_unreachable",
+        "blocked",
+    ):
+        assert int(counts[f"event: {kind}"]) > 0, kind
+    assert int(counts["emails sent"]) > 0 and int(counts["versions"]) > int(counts["documents"])
+    assert (tmp_path / "demo" / "archive.db").is_file()

@@ -1,0 +1,58 @@
+"""The daemon: jobs from the config, persisted in the archive, crawls as real subprocesses."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import scheduler
+from common.errors import ConfigError
+from common.settings import load_settings
+from demo import demo_config
+from sim.server import SimWeb
+from store.db import make_engine, session_factory
+from store.queries import events
+from store.schema import upgrade
+
+
+@pytest.fixture
+def sim_config(tmp_path, smtp_sink):
+    web = SimWeb(base_port=0, seed=42)
+    web.start()
+    cfg = tmp_path / "policywatch.toml"
+    cfg.write_text(demo_config(web, smtp_sink.port, tmp_path), encoding="utf-8")
+    settings = load_settings(cfg, env={})
+    upgrade(make_engine(settings.database_url))
+    yield settings, web
+    web.stop()
+
+
+def test_jobs_are_built_from_sources_with_deliberate_options(sim_config):
+    settings, _ = sim_config
+    sched = scheduler.build_scheduler(settings)
+    ids = {j[0].id for j in sched._pending_jobs}
+    assert ids == {f"crawl:{s.name}" for s in settings.sources} | {"alerts:dispatch"}
+    job = next(j for j, *_ in sched._pending_jobs if j.id == "crawl:sim-govcn")
+    assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 3600
+    assert job.args == (settings.config_path, "sim-govcn")
+    assert str(job.trigger).startswith("cron[") and "Asia/Shanghai" in repr(job.trigger)
+
+
+def test_bad_schedule_is_a_config_error(tmp_path):
+    cfg = tmp_path / "pw.toml"
+    cfg.write_text("[[sources]]\nname='a'\nkind='urls'\nstart_urls=['http://x/']\nschedule='every day'\n")
+    with pytest.raises(ConfigError, match="schedule 'every day'"):
+        scheduler.build_scheduler(load_settings(cfg, env={}))
+
+
+def test_crawl_job_runs_scrapy_subprocess_and_records_events(sim_config):
+    settings, web = sim_config
+    assert scheduler.crawl_job(settings.config_path, "sim-trs") == 0
+    with session_factory(make_engine(settings.database_url))() as s:
+        kinds = [e["kind"] for e in events(s)]
+    assert kinds.count("new") == 10  # the TRS site lists 10 documents on day 0
+    assert any(r[0] == "trs" and r[2] == "/robots.txt" for r in web.requests_log)
+    env = scheduler.crawl_env(settings)
+    assert env["POLICYWATCH_CONFIG"] == settings.config_path and env["SCRAPY_SETTINGS_MODULE"] == "crawlers.settings"
+    assert json.dumps(kinds)
+    assert Path(settings.data_dir, "warc").is_dir() and any(Path(settings.data_dir, "warc").iterdir())
