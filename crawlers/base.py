@@ -48,8 +48,6 @@ class PolicySpider(scrapy.Spider):
 
     detail_pattern: ClassVar[str] = r"\.s?html?$"
     context: CrawlContext
-    download_delay: float
-    user_agent: str
 
     def __init__(self, source: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,9 +66,6 @@ class PolicySpider(scrapy.Spider):
         """Open the archive context and apply the source's politeness overrides."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.context = open_context(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
-        delay = spider.context.source.download_delay
-        spider.download_delay = spider.context.settings.download_delay if delay is None else delay
-        spider.user_agent = spider.context.settings.user_agent
         return spider
 
     @property
@@ -82,7 +77,12 @@ class PolicySpider(scrapy.Spider):
         """Listing pages first, then re-checks of every known document."""
         for url in self.context.source.start_urls:
             if host_of(url) in self.context.blocked:
-                self.logger.warning("source %s: host %s is blocked by a bot wall; skipped", self.source_name, url)
+                self.logger.warning(
+                    "source %s: %s sits behind a bot wall recorded earlier; not crawled "
+                    "(after checking with the site, lift it with `policywatch unblock HOST`)",
+                    self.source_name,
+                    url,
+                )
                 continue
             yield self.listing_request(url)
         for request in self.detail_requests(self.context.recheck_urls):

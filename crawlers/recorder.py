@@ -30,7 +30,7 @@ from processing.types import Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, step
 from store.crawlbook import block_host
 from store.db import transaction
-from store.models import Document, Event, Version
+from store.models import Capture, Document, Event, Version
 from store.outbox import active_subscribers, enqueue_alert
 from store.repo import (
     Content,
@@ -184,63 +184,19 @@ class Recorder:
         tracking, kinds = step(tracking_of(doc), outcome, at)
         previous = doc.state
         apply_tracking(doc, tracking)
-        return [
-            add_event(
-                s,
-                k,
-                doc.url,
-                at,
-                source_id=doc.source_id,
-                document_id=doc.id,
-                version_id=doc.current_version_id,
-                run_id=self.ctx.run_id,
-                details={"previous_state": previous},
-            )
-            for k in kinds
-        ]
+        return [self._event(s, k, doc, doc.current_version_id, at, {"previous_state": previous}) for k in kinds]
 
     def _store_document(
         self, s: Session, page: FetchedPage, rec: FetchRecord, extracted: Extracted, doc: Document | None, at: datetime
     ) -> list[Event]:
-        ctx = self.ctx
         content = build_content(extracted)
         events: list[Event] = []
-        ev_args: dict[str, Any] = {"source_id": ctx.source_id, "run_id": ctx.run_id}
         if doc is None:
-            moved = find_moved_from(s, host_of(page.url), page.url, content)
-            if moved is None:
-                doc = create_document(s, ctx.source_id, page.url, at, content)
-                cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(extracted.kind))
-                ver = add_version(s, doc, cap, content, at)
-                set_cache_validators(doc, page.headers)
-                return [
-                    add_event(
-                        s,
-                        "new",
-                        doc.url,
-                        at,
-                        document_id=doc.id,
-                        version_id=ver.id,
-                        **ev_args,
-                        details={"title": ver.title, "terms": [h.term for h in content.hits]},
-                    )
-                ]
-            old_url = move_document(s, moved, page.url, at)
-            doc = moved
-            events.append(
-                add_event(
-                    s,
-                    "moved",
-                    page.url,
-                    at,
-                    document_id=doc.id,
-                    version_id=doc.current_version_id,
-                    **ev_args,
-                    details={"old_url": old_url, "new_url": page.url},
-                )
-            )
-            apply_tracking(doc, Tracking())
-        cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(extracted.kind))
+            doc = find_moved_from(s, host_of(page.url), page.url, content)
+            if doc is None:
+                return self._new_document(s, page, rec, content, at)
+            events.append(self._move(s, doc, page.url, at))
+        cap = self._capture(s, rec, doc.id, content)
         doc.last_seen = at
         set_cache_validators(doc, page.headers)
         events += self._alive(s, doc, Outcome.OK, at)
@@ -250,24 +206,44 @@ class Recorder:
             return events
         ver = add_version(s, doc, cap, content, at)
         if prev is not None:
-            events += self._change_events(s, doc, prev, ver, content, at, ev_args)
+            events += self._change_events(s, doc, prev, ver, content, at)
         return events
 
+    def _capture(self, s: Session, rec: FetchRecord, doc_id: int, content: Content) -> Capture:
+        kind = str(content.extracted.kind)
+        return add_capture(
+            s, self.ctx.source_id, self.ctx.run_id, rec, document_id=doc_id, page_kind=kind,
+            text_sha256=content.text_sha256,
+        )  # fmt: skip
+
+    def _new_document(
+        self, s: Session, page: FetchedPage, rec: FetchRecord, content: Content, at: datetime
+    ) -> list[Event]:
+        doc = create_document(s, self.ctx.source_id, page.url, at, content)
+        ver = add_version(s, doc, self._capture(s, rec, doc.id, content), content, at)
+        set_cache_validators(doc, page.headers)
+        details = {"title": ver.title, "terms": [h.term for h in content.hits]}
+        return [self._event(s, "new", doc, ver.id, at, details)]
+
+    def _move(self, s: Session, doc: Document, new_url: str, at: datetime) -> Event:
+        old_url = move_document(s, doc, new_url, at)
+        apply_tracking(doc, Tracking())
+        return self._event(s, "moved", doc, doc.current_version_id, at, {"old_url": old_url, "new_url": new_url})
+
+    def _event(
+        self, s: Session, kind: str, doc: Document, version_id: int | None, at: datetime, details: dict[str, Any]
+    ) -> Event:
+        return add_event(
+            s, kind, doc.url, at, source_id=self.ctx.source_id, document_id=doc.id, version_id=version_id,
+            run_id=self.ctx.run_id, details=details,
+        )  # fmt: skip
+
     def _change_events(
-        self,
-        s: Session,
-        doc: Document,
-        prev: Version,
-        ver: Version,
-        content: Content,
-        at: datetime,
-        ev_args: dict[str, Any],
+        self, s: Session, doc: Document, prev: Version, ver: Version, content: Content, at: datetime
     ) -> list[Event]:
         out: list[Event] = []
-        base = {"document_id": doc.id, "version_id": ver.id, **ev_args}
         if prev.text_sha256 != content.text_sha256:
-            seg = default_segmenter()
-            d = word_diff(prev.text, ver.text, seg.tokens, terms=find_terms)
+            d = word_diff(prev.text, ver.text, default_segmenter().tokens, terms=find_terms)
             details = {
                 "from_version": prev.id,
                 "inserted_chars": d.inserted_chars,
@@ -279,14 +255,14 @@ class Recorder:
                 "timed_out": d.timed_out,
                 "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
             }
-            out.append(add_event(s, "revised", doc.url, at, details=details, **base))
+            out.append(self._event(s, "revised", doc, ver.id, at, details))
         if prev.meta_sha256 != content.meta_sha256:
             changes = metadata_changes(prev, content)
             validity = changes.pop("validity", None)
             if validity is not None:
-                out.append(add_event(s, "validity_changed", doc.url, at, details={"validity": validity}, **base))
+                out.append(self._event(s, "validity_changed", doc, ver.id, at, {"validity": validity}))
             if changes:
-                out.append(add_event(s, "metadata_changed", doc.url, at, details={"fields": changes}, **base))
+                out.append(self._event(s, "metadata_changed", doc, ver.id, at, {"fields": changes}))
         return out
 
     def _enqueue_alerts(self, s: Session, events: list[Event], at: datetime) -> None:

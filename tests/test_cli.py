@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sim.model import default_origins
+from sim.model import Document, default_origins
 from sim.scenario import build_scenario
 from sim.sites import SiteRenderer
 
@@ -17,7 +17,7 @@ RENDER = SiteRenderer(SCENARIO, default_origins())
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _page(site: str, key: str, tmp_path: Path, day: int = 0) -> tuple[Path, object]:
+def _page(site: str, key: str, tmp_path: Path, day: int = 0) -> tuple[Path, Document]:
     doc = next(d for d in SCENARIO.documents[site] if d.key == key)
     page = RENDER.resolve(site, doc.path, {}, day)
     assert page.status == 200
