@@ -274,6 +274,20 @@ def status(ctx: click.Context) -> None:
     _print_json({**data, "blocked_hosts": blocked, "configured_sources": [src.name for src in _settings(ctx).sources]})
 
 
+@main.command()
+@click.argument("host")
+@click.pass_context
+def unblock(ctx: click.Context, host: str) -> None:
+    """Crawl HOST (host:port) again after a bot wall, once the site has agreed to it."""
+    from store.crawlbook import unblock_host
+    from store.db import transaction
+
+    with transaction(_sessions(ctx)) as s:
+        if not unblock_host(s, host.lower()):
+            raise click.ClickException(f"{host} is not blocked (see `policywatch status` for blocked hosts)")
+    click.echo(f"{host} will be crawled again on the next run")
+
+
 @main.group()
 def sim() -> None:
     """The simulated government web used by tests and the demo."""

@@ -72,7 +72,7 @@ start_urls = ["{trs}/xxgk/zcwj/index.html"]
 
 [[sources]]
 name = "sim-wenming"
-kind = "listing"
+kind = "wenming"
 start_urls = ["{wm}/wmcj/index.shtml"]
 
 [[sources]]

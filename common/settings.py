@@ -15,7 +15,7 @@ from typing import Any
 
 from common.errors import ConfigError
 
-SOURCE_KINDS = ("govcn", "trs", "listing", "urls")
+SOURCE_KINDS = ("govcn", "trs", "listing", "wenming", "urls")  # wenming = listing with 文明网 defaults
 
 SETTINGS_HELP: dict[str, str] = {
     "database_url": "SQLAlchemy URL of the archive (SQLite file by default, postgresql+psycopg://… on servers)",

@@ -19,6 +19,7 @@ SPIDERS: dict[str, type[PolicySpider]] = {
     "govcn": GovCnSpider,
     "trs": TrsSpider,
     "listing": ListingSpider,
+    "wenming": ListingSpider,
     "urls": UrlListSpider,
 }
 
@@ -71,7 +72,7 @@ def scrapy_command(settings: Settings, source: SourceConfig) -> list[str]:
         "-m",
         "scrapy",
         "crawl",
-        source.kind,
+        SPIDERS[source.kind].name,
         "-a",
         f"source={source.name}",
         "-s",

@@ -1,4 +1,4 @@
-"""Word-level diffs of Chinese text: diff-match-patch over jieba tokens.
+"""Word-level diffs of Chinese text: diff-match-patch (the C++ fast-diff-match-patch) over jieba tokens.
 
 Each distinct token is mapped to one private character (the ``diff_linesToChars``
 trick), the character strings are diffed, and the result is mapped back, so an
@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from diff_match_patch import diff_match_patch
+import fast_diff_match_patch as fast_dmp
 
 from processing.types import KeywordHit, TextDiff
 
 DEFAULT_TIMEOUT = 1.0
+_OPS = {"=": 0, "-": -1, "+": 1}
 _FIRST_CODEPOINT = 0xE000  # private use area, then beyond the BMP; never a surrogate
 
 
@@ -43,12 +44,12 @@ def diff_tokens(old: Sequence[str], new: Sequence[str], timeout: float = DEFAULT
     table: dict[str, str] = {}
     back: list[str] = []
     a, b = _encode(old, table, back), _encode(new, table, back)
-    dmp = diff_match_patch()
-    dmp.Diff_Timeout = timeout
     started = time.monotonic()
-    raw = dmp.diff_main(a, b, checklines=False)
+    raw = [
+        (_OPS[op], chunk)
+        for op, chunk in fast_dmp.diff(a, b, timelimit=timeout, checklines=False, cleanup="Semantic", counts_only=False)
+    ]
     timed_out = timeout > 0 and time.monotonic() - started >= timeout
-    dmp.diff_cleanupSemantic(raw)
     rev = {ch: tok for tok, ch in table.items()}
     ops = tuple((op, "".join(rev[ch] for ch in chunk)) for op, chunk in raw if chunk)
     inserted = sum(len(t) for op, t in ops if op == 1)

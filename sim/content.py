@@ -2,8 +2,8 @@
 seeded generator of policy-style Chinese when no corpus is available.
 
 The corpus is ``<repo>/../shared/corpus/texts`` (``index.jsonl`` plus Markdown files with a
-header block, ``<!-- INFO END -->``, then the articles); ``POLICYWATCH_CORPUS_DIR``
-overrides the location.
+header block, ``<!-- INFO END -->``, then the articles); ``POLICYWATCH_CORPUS_DIR`` names
+another corpus root (the folder holding ``pages/`` and ``texts/``).
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class SourceText:
 
 
 def corpus_dir() -> Path | None:
-    """The corpus directory if it exists (``POLICYWATCH_CORPUS_DIR`` wins), else ``None``."""
+    """The corpus ``texts/`` directory if it exists (``$POLICYWATCH_CORPUS_DIR/texts`` wins), else ``None``."""
     env = os.environ.get("POLICYWATCH_CORPUS_DIR")
-    root = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "texts"
+    base = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    root = base / "texts"
     return root if (root / "index.jsonl").is_file() else None
 
 

@@ -77,6 +77,8 @@ def test_init_subscribe_search_on_an_empty_archive(tmp_path):
     assert bad.exit_code == 1 and "not an e-mail address" in bad.output
     assert run(main, ["--config", str(cfg), "search", "社会信用体系"]).output.strip() == "no matches"
     assert run(main, ["--config", str(cfg), "crawl", "nosuch"]).output.count("no source named 'nosuch'") == 1
+    res = run(main, ["--config", str(cfg), "unblock", "127.0.0.1:9"])
+    assert res.exit_code == 1 and "is not blocked" in res.output
 
 
 def test_readme_documents_every_command_and_setting():

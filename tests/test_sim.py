@@ -474,7 +474,8 @@ def _fake_corpus(root: Path) -> Path:
 
 
 def test_corpus_mode_with_env_override(tmp_path, monkeypatch):
-    monkeypatch.setenv("POLICYWATCH_CORPUS_DIR", str(_fake_corpus(tmp_path / "texts")))
+    _fake_corpus(tmp_path / "texts")
+    monkeypatch.setenv("POLICYWATCH_CORPUS_DIR", str(tmp_path))
     assert corpus_dir() == tmp_path / "texts"
     scenario = build_scenario(42)
     assert scenario.uses_corpus

@@ -33,6 +33,11 @@ def test_daemon_command_carries_delay_and_user_agent():
     assert "DOWNLOAD_DELAY=7.5" in cmd and any(a.startswith("USER_AGENT=policywatch/") for a in cmd)
 
 
+def test_wenming_kind_runs_the_listing_spider():
+    src = SourceConfig("wm", "wenming", ("http://127.0.0.1:1/wmcj/index.shtml",))
+    assert scrapy_command(SETTINGS, src)[4] == "listing"
+
+
 def test_trs_pagination_both_signatures():
     assert trs_pages('createPageHTML(3, 0, "index", "html");') == ["index_1.html", "index_2.html"]
     assert trs_pages("createPageHTML('paging', 3, 1, 'index', 'shtml', 45);") == ["index_2.shtml", "index_3.shtml"]
