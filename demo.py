@@ -23,6 +23,7 @@ from alerts.dispatch import dispatch
 from alerts.sink import SmtpSink
 from common import clock
 from common.settings import load_settings
+from processing.types import EVENT_KINDS
 from sim.scenario import LAST_DAY
 from sim.server import SimWeb
 from store.db import make_engine, session_factory, transaction
@@ -32,19 +33,6 @@ from store.schema import upgrade
 
 T0 = clock.parse_instant("2026-03-02T02:00:00Z")  # 10:00 Beijing time on day 0
 DEMO_KEYWORDS = ["社会信用体系", "全国文明城市", "失信被执行人", "网格化管理", "健康码"]
-EVENT_ORDER = [
-    "new",
-    "revised",
-    "metadata_changed",
-    "validity_changed",
-    "suspected_removed",
-    "removed",
-    "reappeared",
-    "moved",
-    "delisted",
-    "site_unreachable",
-    "blocked",
-]
 
 
 def demo_config(web: SimWeb, smtp_port: int, directory: Path) -> str:
@@ -126,7 +114,7 @@ def _print_report(report: dict[str, object], mails: int, root: Path, seconds: fl
     assert isinstance(events, dict)
     click.echo("\npolicywatch demo — what the crawler found on the simulated government web\n")
     rows = [("documents", report["documents"]), ("versions", report["versions"]), ("captures", report["captures"])]
-    rows += [(f"event: {k}", events.get(k, 0)) for k in EVENT_ORDER]
+    rows += [(f"event: {k}", events.get(k, 0)) for k in EVENT_KINDS]
     rows += [("emails sent", mails)]
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

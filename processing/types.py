@@ -9,6 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+EVENT_KINDS: tuple[str, ...] = (
+    "new",
+    "revised",
+    "metadata_changed",
+    "validity_changed",
+    "suspected_removed",
+    "removed",
+    "reappeared",
+    "moved",
+    "delisted",
+    "site_unreachable",
+    "blocked",
+)
+"""Every event kind policywatch reports, in the order reports list them."""
+
 
 class PageKind(StrEnum):
     """What a fetched HTML page is, so a soft 404 or a bot wall is never taken for a revision."""

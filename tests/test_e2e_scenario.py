@@ -21,6 +21,7 @@ from alerts.dispatch import dispatch
 from alerts.sink import SmtpSink
 from common.settings import load_settings
 from demo import DEMO_KEYWORDS, T0, demo_config
+from processing.types import EVENT_KINDS
 from sim.scenario import LAST_DAY, expected_events, pending_verdicts
 from sim.server import SimWeb
 from store.db import make_engine, session_factory, transaction
@@ -91,19 +92,7 @@ def test_scenario_events_match_ground_truth(scenario_run):
     summary = f"{sum(want.values())} expected, {sum(got.values())} reported"
     assert not missing and not extra, f"{summary}\nmissing: {sorted(missing)}\nextra: {sorted(extra)}"
     kinds = {k for _, k, _ in want}
-    assert kinds >= {
-        "new",
-        "revised",
-        "metadata_changed",
-        "validity_changed",
-        "suspected_removed",
-        "removed",
-        "reappeared",
-        "moved",
-        "delisted",
-        "site_unreachable",
-        "blocked",
-    }
+    assert kinds == set(EVENT_KINDS)
     assert pending_verdicts(web.truth(), LAST_DAY), "the scenario keeps one verdict that needs more days"
 
 
@@ -132,19 +121,7 @@ def test_demo_command_reports_every_event_kind(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     counts = dict(re.findall(r"^\s+(event: \w+|emails sent|documents|versions)\s+(\d+)$", done.stdout, re.M))
-    for kind in (
-        "new",
-        "revised",
-        "metadata_changed",
-        "validity_changed",
-        "suspected_removed",
-        "removed",
-        "reappeared",
-        "moved",
-        "delisted",
-        "site_unreachable",
-        "blocked",
-    ):
+    for kind in EVENT_KINDS:
         assert int(counts[f"event: {kind}"]) > 0, kind
     assert int(counts["emails sent"]) > 0 and int(counts["versions"]) > int(counts["documents"])
     assert (tmp_path / "demo" / "archive.db").is_file()
