@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from processing.normalize import metadata_sha256, text_sha256, title_key
 from processing.segment import default_segmenter
 from processing.tag import find_terms
 from processing.types import Extracted, PageKind
-from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, step
+from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
 from store.crawlbook import block_host
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
@@ -166,6 +166,10 @@ class Recorder:
         if doc is not None and doc.url != page.url:
             add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=kind)
             return []  # an old URL of a moved document
+        if outcome is Outcome.OK and doc is not None and extracted is not None and self._is_stub(s, doc, extracted):
+            outcome = Outcome.SOFT_404
+            rec = replace(rec, outcome=str(outcome))
+            self.log.outcomes[page.url] = outcome
         if (
             outcome is Outcome.OK
             and extracted is not None
@@ -179,6 +183,10 @@ class Recorder:
             doc.last_seen = at
             return self._alive(s, doc, outcome, at)
         return []
+
+    def _is_stub(self, s: Session, doc: Document, extracted: Extracted) -> bool:
+        prev = current_version(s, doc)
+        return prev is not None and is_stub_of(extracted, prev.text, prev.title)
 
     def _alive(self, s: Session, doc: Document, outcome: Outcome, at: datetime) -> list[Event]:
         tracking, kinds = step(tracking_of(doc), outcome, at)

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from processing.types import PageKind
+from processing.types import Extracted, PageKind
 
 
 class Outcome(StrEnum):
@@ -85,6 +85,22 @@ def classify(status: int, url: str, final_url: str, kind: PageKind | None) -> Ou
     if kind == PageKind.SOFT_404:
         return Outcome.SOFT_404
     return Outcome.OK
+
+
+STUB_SHARE = 0.2
+STUB_MIN_CHARS = 50
+STUB_MIN_PREVIOUS = 200
+
+
+def is_stub_of(new: Extracted, old_text: str, old_title: str | None) -> bool:
+    """True when a 200 page is a far shorter stand-in for a document seen before (a soft 404 without
+    the usual phrases): its text is under a fifth of the last version's and its title changed or vanished."""
+    old_len = len(old_text.strip())
+    if old_len < STUB_MIN_PREVIOUS:
+        return False
+    new_len = len(new.text.strip())
+    title_changed = new.metadata.title is None or new.metadata.title != old_title
+    return new_len < max(STUB_MIN_CHARS, STUB_SHARE * old_len) and title_changed
 
 
 def step(

@@ -1,0 +1,101 @@
+"""The archive pipeline without HTTP: fetched pages in, captures/versions/events/WARC out (real SQLite)."""
+
+from datetime import timedelta
+
+import pytest
+import zstandard
+from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
+
+from common.clock import parse_instant
+from common.settings import Settings, SourceConfig
+from crawlers.context import open_context
+from crawlers.items import FetchedPage
+from crawlers.reconcile import reconcile
+from crawlers.recorder import Recorder
+from crawlers.warc import WarcSink
+from processing.types import Extracted, Metadata, PageKind
+from processing.verdict import is_stub_of
+from sim.model import default_origins
+from sim.scenario import build_scenario
+from sim.sites import SiteRenderer
+from store.db import make_engine
+from store.models import Capture, Event, Version
+from store.schema import upgrade
+
+T0 = parse_instant("2026-03-02T02:00:00Z")
+SCENARIO = build_scenario(42)
+ORIGINS = default_origins()
+RENDER = SiteRenderer(SCENARIO, ORIGINS)
+
+
+def page(key: str, day: int, status: int = 200, body: bytes | None = None, ctype: str | None = None) -> FetchedPage:
+    doc = SCENARIO.document(key)
+    rendered = RENDER.resolve(doc.site, doc.path, {}, day)
+    url = ORIGINS[doc.site] + doc.path
+    headers = {"Content-Type": ctype or rendered.content_type, "ETag": '"v1"'}
+    return FetchedPage(url, url, status, headers, rendered.body if body is None else body,
+                       T0 + timedelta(days=day), {"User-Agent": "policywatch-test"})
+
+
+@pytest.fixture
+def recorder(tmp_path):
+    src = SourceConfig("sim-govcn", "govcn", (ORIGINS["govcn"] + "/zhengce/zuixin/home_0.htm",))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", data_dir=str(tmp_path), sources=(src,))
+    upgrade(make_engine(settings.database_url))
+    ctx = open_context("sim-govcn", settings)
+    return Recorder(ctx, WarcSink(tmp_path / "warc", "test"))
+
+
+def test_new_then_stub_page_is_a_soft_404_not_a_revision(recorder):
+    assert recorder.record(page("g01", 0)) == ["new"]
+    stub = "<html><head><title>通知</title></head><body><h1>通知</h1><p>本栏目内容调整中。</p></body></html>"
+    assert recorder.record(page("g01", 1, body=stub.encode())) == []  # no "revised"
+    reconcile(recorder.ctx, recorder.log, T0 + timedelta(days=1), listing_complete=True, has_listing=False)
+    with recorder.ctx.sessions() as s:
+        kinds = [(e.kind, e.details.get("how")) for e in s.scalars(select(Event).order_by(Event.id))]
+        assert kinds == [("new", None), ("suspected_removed", "soft_404")]
+        assert len(list(s.scalars(select(Version)))) == 1
+
+
+def test_capture_keeps_raw_bytes_hashes_and_a_replayable_warc_record(recorder, tmp_path):
+    fetched = page("g01", 0)
+    recorder.record(fetched)
+    with recorder.ctx.sessions() as s:
+        cap = s.scalars(select(Capture)).one()
+        assert zstandard.ZstdDecompressor().decompress(cap.raw_zstd) == fetched.body
+        assert cap.raw_sha256 and cap.text_sha256 and cap.version_id and cap.encoding == "utf-8"
+        with (tmp_path / "warc" / cap.warc_file).open("rb") as fh:
+            fh.seek(cap.warc_offset)
+            record = next(iter(ArchiveIterator(fh)))
+            assert record.rec_type == "response"
+            assert record.rec_headers.get_header("WARC-Target-URI") == fetched.url
+            assert record.content_stream().read() == fetched.body
+
+
+def test_gbk_page_with_a_wrong_header_decodes_and_says_why(recorder):
+    wrong = page("w04", 0)  # the sim sends charset=utf-8 on GBK bytes for this page
+    assert "utf-8" in wrong.headers["Content-Type"]
+    recorder.record(wrong)
+    with recorder.ctx.sessions() as s:
+        cap = s.scalars(select(Capture)).one()
+        ver = s.get(Version, cap.version_id)
+        assert cap.encoding == "gb18030" and "wrong" in cap.encoding_reason and cap.replacement_chars == 0
+        assert ver.title == SCENARIO.document("w04").original.title
+
+
+def test_not_modified_links_the_capture_to_the_current_version(recorder):
+    recorder.record(page("g01", 0))
+    assert recorder.record(page("g01", 1, status=304, body=b"")) == []
+    with recorder.ctx.sessions() as s:
+        caps = list(s.scalars(select(Capture).order_by(Capture.id)))
+        assert [c.outcome for c in caps] == ["ok", "not_modified"] and caps[1].version_id == caps[0].version_id
+
+
+def test_stub_rule():
+    long_text = "第一条 " + "各地区各部门要认真贯彻落实。" * 30
+    short = Extracted(PageKind.DOCUMENT, Metadata(title="提示"), "内容调整中")
+    same_title = Extracted(PageKind.DOCUMENT, Metadata(title="原标题"), "内容调整中")
+    assert is_stub_of(short, long_text, "原标题")
+    assert not is_stub_of(same_title, long_text, "原标题")  # a shortened document keeps its title
+    assert not is_stub_of(short, "短文", "原标题")  # too little history to judge
