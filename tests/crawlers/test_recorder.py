@@ -34,8 +34,15 @@ def page(key: str, day: int, status: int = 200, body: bytes | None = None, ctype
     rendered = RENDER.resolve(doc.site, doc.path, {}, day)
     url = ORIGINS[doc.site] + doc.path
     headers = {"Content-Type": ctype or rendered.content_type, "ETag": '"v1"'}
-    return FetchedPage(url, url, status, headers, rendered.body if body is None else body,
-                       T0 + timedelta(days=day), {"User-Agent": "policywatch-test"})
+    return FetchedPage(
+        url,
+        url,
+        status,
+        headers,
+        rendered.body if body is None else body,
+        T0 + timedelta(days=day),
+        {"User-Agent": "policywatch-test"},
+    )
 
 
 @pytest.fixture
