@@ -21,13 +21,16 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from common import clock
 from crawlers.context import CrawlContext, open_context
+from crawlers.gate import HostGate
 from crawlers.items import FetchedPage, ListingPage
+from crawlers.middlewares import is_bot_wall
 from store.repo import host_of
 
 # statuses handed to callbacks instead of being dropped (redirects are still followed)
@@ -48,6 +51,7 @@ class PolicySpider(scrapy.Spider):
 
     detail_pattern: ClassVar[str] = r"\.s?html?$"
     context: CrawlContext
+    gate: HostGate[scrapy.Request]
 
     def __init__(self, source: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -58,15 +62,20 @@ class PolicySpider(scrapy.Spider):
         self.listing_pages = 0
         self.listing_partial = False
         self._listing_seen: set[str] = set()
-        self._probed: set[str] = set()
-        self._held: dict[str, list[scrapy.Request]] = {}
+        self.finished = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PolicySpider:
         """Open the archive context and apply the source's politeness overrides."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.context = open_context(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
+        spider.gate = HostGate(spider.context.blocked, spider.detail_request)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
+
+    def _on_idle(self) -> None:
+        """Idle means every request was handled: the run finished rather than being interrupted."""
+        self.finished = True
 
     @property
     def max_pages(self) -> int:
@@ -83,6 +92,7 @@ class PolicySpider(scrapy.Spider):
                     self.source_name,
                     url,
                 )
+                self.listing_partial = True
                 continue
             yield self.listing_request(url)
         for request in self.detail_requests(self.context.recheck_urls):
@@ -96,37 +106,16 @@ class PolicySpider(scrapy.Spider):
             url, callback=callback or self.parse_listing, errback=self.on_listing_error, meta=meta, dont_filter=True
         )
 
-    def detail_request(self, url: str) -> scrapy.Request:
-        """A request for a document page."""
-        meta = {"role": "detail", "handle_httpstatus_list": HANDLED}
-        return scrapy.Request(url, callback=self.parse_detail, errback=self.on_detail_error, meta=meta)
+    def detail_request(self, url: str, probe: bool = False) -> scrapy.Request:
+        """A request for a document page (a probe is never dropped as a duplicate)."""
+        meta = {"role": "detail", "handle_httpstatus_list": HANDLED, "probe": probe}
+        return scrapy.Request(
+            url, callback=self.parse_detail, errback=self.on_detail_error, meta=meta, dont_filter=probe
+        )
 
     def detail_requests(self, urls: Iterable[str]) -> list[scrapy.Request]:
-        """Document requests that may go out now.
-
-        The first document request to a host is a probe; the others wait until it answers,
-        so a bot wall is met once and the host is never asked again.
-        """
-        ready: list[scrapy.Request] = []
-        for url in urls:
-            host = host_of(url)
-            if host in self.context.blocked:
-                continue
-            if host in self._probed:
-                ready.append(self.detail_request(url))
-            elif host in self._held:
-                self._held[host].append(self.detail_request(url))
-            else:
-                self._held[host] = []
-                ready.append(self.detail_request(url))
-        return ready
-
-    def _release(self, url: str) -> list[scrapy.Request]:
-        host = host_of(url)
-        if host in self.context.blocked or host in self._probed:
-            return []
-        self._probed.add(host)
-        return self._held.pop(host, [])
+        """Document requests that may go out now (see :class:`crawlers.gate.HostGate`)."""
+        return self.gate.admit(urls)
 
     def is_detail_url(self, url: str) -> bool:
         """True when ``url`` looks like a document of this family on the source's own host."""
@@ -148,11 +137,15 @@ class PolicySpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterable[Any]:
         """Record what a listing shows, follow its documents and its pagination."""
         self.listing_pages += 1
+        if is_bot_wall(response.status, response.body):
+            self.listing_partial = True
+            yield self._fetched(response)  # recorded like any capture: the pipeline marks the host blocked
+            return
         ok = response.status == 200
         links = self.listing_links(response) if ok else []
-        if not ok:
+        if not links:  # an error page or an empty list says nothing about which documents exist
             self.listing_partial = True
-        yield ListingPage(response.url, response.status, links, clock.now(), complete=ok)
+        yield ListingPage(response.url, response.status, links, clock.now(), complete=ok and bool(links))
         yield from self.detail_requests(links)
         if not ok:
             return
@@ -168,10 +161,15 @@ class PolicySpider(scrapy.Spider):
             yield self.listing_request(url)
 
     def parse_detail(self, response: Response) -> Iterable[Any]:
-        """Hand the raw response to the pipeline."""
+        """Hand the raw response to the pipeline; a probe's answer opens its host."""
+        page = self._fetched(response)
+        yield page
+        yield from self.gate.answered(page.url)
+
+    def _fetched(self, response: Response) -> FetchedPage:
         req_headers = _headers(response.request.headers) if response.request else {}
         redirects = response.meta.get("redirect_urls") or [response.url]
-        yield FetchedPage(
+        return FetchedPage(
             url=redirects[0],
             final_url=response.url,
             status=response.status,
@@ -181,14 +179,14 @@ class PolicySpider(scrapy.Spider):
             request_headers=req_headers,
             protocol=str(response.protocol or "HTTP/1.1"),
         )
-        yield from self._release(redirects[0])
 
     def on_detail_error(self, failure: Failure) -> Iterable[Any]:
         """A network failure of a document URL is recorded (never as a deletion)."""
         request = failure.request  # type: ignore[attr-defined]
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
         if not failure.check(scrapy.exceptions.IgnoreRequest):
-            yield FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
-        yield from self._release(request.url)
+            yield FetchedPage(url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
+        yield from self.gate.failed(url)
 
     def on_listing_error(self, failure: Failure) -> Iterable[Any]:
         """A listing that could not be read makes the listing crawl partial."""

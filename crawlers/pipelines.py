@@ -54,4 +54,5 @@ class ArchivePipeline:
             return
         spider: Any = self.crawler.spider
         has_listing = spider.name != "urls"
-        reconcile(self.recorder.ctx, self.recorder.log, clock.now(), not spider.listing_partial, has_listing)
+        complete = spider.finished and not spider.listing_partial  # an interrupted run proves no absence
+        reconcile(self.recorder.ctx, self.recorder.log, clock.now(), complete, has_listing)

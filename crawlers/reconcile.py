@@ -23,7 +23,7 @@ from store.crawlbook import documents_of, finish_run, listed_in_run
 from store.db import transaction
 from store.repo import add_event, document_by_url, origin_of
 
-UNREACHABLE = frozenset({Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR})
+UNREACHABLE = frozenset({Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.REFUSED})
 UNREACHABLE_SHARE = 0.5
 UNREACHABLE_MIN_CHECKS = 2
 

@@ -30,6 +30,7 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     NETWORK_ERROR = "network_error"
     OFFSITE_REDIRECT = "offsite_redirect"
+    REFUSED = "refused"
 
 
 DELETION_OUTCOMES = frozenset({Outcome.HTTP_404, Outcome.HTTP_410, Outcome.REDIRECT_HOME, Outcome.SOFT_404})
@@ -62,26 +63,31 @@ def is_column_index(url: str) -> bool:
 
 
 def classify(status: int, url: str, final_url: str, kind: PageKind | None) -> Outcome:
-    """Classify one fetch of a document URL by status, where it ended and what the page is."""
-    if status == 304:
-        return Outcome.NOT_MODIFIED
-    if status in (404,):
-        return Outcome.HTTP_404
-    if status == 410:
-        return Outcome.HTTP_410
-    if status in (403, 412, 521) or kind == PageKind.BLOCKED:
-        return Outcome.BLOCKED
-    if status >= 500:
-        return Outcome.SERVER_ERROR
+    """Classify one fetch of a document URL by status, where it ended and what the page is.
+
+    Only 404, 410, a redirect to the site root or a column page, and a soft 404 are
+    deletion-like. A 403 is a bot wall only with a challenge page; a plain 403, a 429 and
+    other 4xx answers are ``refused`` — like 5xx and network errors, never a deletion.
+    """
     if status <= 0:
         return Outcome.NETWORK_ERROR
+    if status in (412, 521) or kind == PageKind.BLOCKED:
+        return Outcome.BLOCKED
     if final_url and final_url != url:
         if urlsplit(final_url).netloc != urlsplit(url).netloc:
             return Outcome.OFFSITE_REDIRECT
-        if is_column_index(final_url) and not is_column_index(url):
+        if (is_column_index(final_url) or kind == PageKind.LISTING) and not is_column_index(url):
             return Outcome.REDIRECT_HOME
-    if status >= 400:
+    if status == 304:
+        return Outcome.NOT_MODIFIED
+    if status == 404:
         return Outcome.HTTP_404
+    if status == 410:
+        return Outcome.HTTP_410
+    if status >= 500:
+        return Outcome.SERVER_ERROR
+    if status >= 400:
+        return Outcome.REFUSED
     if kind == PageKind.SOFT_404:
         return Outcome.SOFT_404
     return Outcome.OK

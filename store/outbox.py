@@ -68,7 +68,11 @@ def enqueue_alert(session: Session, subscriber_id: int, event_id: int, keywords:
 
 
 def claim_pending(session: Session, at: datetime, limit: int = 50) -> list[int]:
-    """Claim up to ``limit`` due alerts (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    """Claim up to ``limit`` due alerts for this dispatcher.
+
+    Each row moves ``pending`` → ``sending`` only if it is still pending, so two dispatchers
+    never claim the same alert (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writes).
+    """
     q = (
         select(Alert.id)
         .where(Alert.status == "pending")
@@ -78,10 +82,14 @@ def claim_pending(session: Session, at: datetime, limit: int = 50) -> list[int]:
     )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
-    ids = list(session.scalars(q))
-    if ids:
-        session.execute(update(Alert).where(Alert.id.in_(ids)).values(status="sending"))
-    return ids
+    claimed = []
+    for alert_id in list(session.scalars(q)):
+        res = session.execute(
+            update(Alert).where(Alert.id == alert_id, Alert.status == "pending").values(status="sending", claimed_at=at)
+        )
+        if getattr(res, "rowcount", 0) == 1:
+            claimed.append(alert_id)
+    return claimed
 
 
 def load_alert(session: Session, alert_id: int) -> AlertItem:
@@ -140,9 +148,11 @@ def mark_failed(session: Session, alert_id: int, error: str, at: datetime, max_a
         alert.next_attempt_at = at + timedelta(minutes=2**alert.attempts)
 
 
-def release_stale(session: Session) -> int:
-    """Put alerts left in ``sending`` by a crashed dispatcher back to ``pending``; returns how many."""
-    res = session.execute(update(Alert).where(Alert.status == "sending").values(status="pending"))
+def release_stale(session: Session, claimed_before: datetime) -> int:
+    """Put alerts claimed before ``claimed_before`` and never marked (a dispatcher died) back to pending."""
+    res = session.execute(
+        update(Alert).where(Alert.status == "sending", Alert.claimed_at < claimed_before).values(status="pending")
+    )
     return int(getattr(res, "rowcount", 0) or 0)
 
 

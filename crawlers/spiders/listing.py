@@ -39,8 +39,15 @@ class ListingSpider(PolicySpider):
         return list(dict.fromkeys(u for u in urls if u.startswith("http") and self.is_detail_url(u)))
 
     def next_pages(self, response: Response) -> Iterable[str]:
-        """Links selected by ``selectors.next``."""
+        """Links selected by ``selectors.next``.
+
+        Without a ``next`` selector the spider cannot know it saw the whole listing, so the
+        crawl is partial (no ``delisted`` verdicts); ``next = ""`` declares a one-page listing.
+        """
         css = self.context.source.selectors.get("next")
+        if css is None:
+            self.listing_partial = True
+            return []
         if not css:
             return []
         return [response.urljoin(h.strip()) for h in response.css(f"{css}::attr(href)").getall()]

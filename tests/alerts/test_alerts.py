@@ -112,3 +112,39 @@ def test_dispatch_refuses_to_send_unsigned_unsubscribe_links(sessions, smtp_sink
     with pytest.raises(ConfigError, match="POLICYWATCH_SECRET_KEY"):
         dispatch(sessions, Settings(smtp_host="127.0.0.1", smtp_port=smtp_sink.port), now=T0)
     assert smtp_sink.messages == []
+
+
+def test_two_dispatchers_at_once_send_each_alert_once(sessions, smtp_sink):
+    import threading
+
+    from tests.store.test_archive import add_doc
+
+    with transaction(sessions) as s:
+        _, _, ver = add_doc(s)
+        for i in range(12):
+            sub = upsert_subscriber(s, f"r{i}@example.org", ["社会信用体系"], T0)
+            ev = add_event(s, "new", "http://127.0.0.1:9/x", T0, document_id=ver.document_id, version_id=ver.id)
+            enqueue_alert(s, sub.id, ev.id, ["社会信用体系"], T0)
+    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
+    threads = [threading.Thread(target=dispatch, args=(sessions, settings), kwargs={"now": T0}) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [m["Message-ID"] for m in smtp_sink.messages]
+    assert len(ids) == 12 and len(set(ids)) == 12
+
+
+def test_only_stale_claims_are_sent_again(sessions, smtp_sink):
+    from datetime import timedelta
+
+    from store.outbox import claim_pending
+
+    _queue(sessions)
+    with transaction(sessions) as s:
+        (claimed,) = claim_pending(s, T0)  # a dispatcher claimed it, then died before marking it
+    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
+    assert dispatch(sessions, settings, now=T0 + timedelta(minutes=1)).sent == 0  # the claim is still fresh
+    later = dispatch(sessions, settings, now=T0 + timedelta(hours=1))
+    assert (later.released, later.sent) == (1, 1)
+    assert smtp_sink.messages[0]["Message-ID"] == f"<alert-{claimed}@policywatch.local>"

@@ -20,7 +20,13 @@ T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
         (200, "http://a/x/t1.html", "http://a/x/t1.html", PageKind.SOFT_404, Outcome.SOFT_404),
         (412, "http://a/x/t1.html", "http://a/x/t1.html", PageKind.BLOCKED, Outcome.BLOCKED),
         (521, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.BLOCKED),
-        (403, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.BLOCKED),
+        (403, "http://a/x/t1.html", "http://a/x/t1.html", PageKind.BLOCKED, Outcome.BLOCKED),
+        (403, "http://a/x/t1.html", "http://a/x/t1.html", PageKind.UNKNOWN, Outcome.REFUSED),
+        (429, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.REFUSED),
+        (401, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.REFUSED),
+        (304, "http://a/x/t1.html", "http://a/", None, Outcome.REDIRECT_HOME),
+        (200, "http://a/x/t1.html", "http://a/x/list.htm", PageKind.LISTING, Outcome.REDIRECT_HOME),
+        (200, "http://a/x/t1.html", "http://a/x/t1.html", PageKind.LISTING, Outcome.OK),
         (503, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.SERVER_ERROR),
         (0, "http://a/x/t1.html", "http://a/x/t1.html", None, Outcome.NETWORK_ERROR),
         (200, "http://a/x/t1.html", "http://evil.example/", PageKind.DOCUMENT, Outcome.OFFSITE_REDIRECT),
@@ -50,7 +56,7 @@ def test_removed_only_after_three_failures_over_48_hours():
 
 def test_outages_and_walls_are_never_deletions():
     t = Tracking()
-    for outcome in (Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.BLOCKED):
+    for outcome in (Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.BLOCKED, Outcome.REFUSED):
         t, kinds = step(t, outcome, T0)
         assert kinds == [] and t == Tracking()
 

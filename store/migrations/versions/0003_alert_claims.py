@@ -1,0 +1,22 @@
+"""alert.claimed_at: a lease on claimed outbox rows, so only stale claims are released
+
+Revision ID: 0003
+Revises: 0002
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("alert") as batch:
+        batch.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("alert") as batch:
+        batch.drop_column("claimed_at")
