@@ -66,7 +66,8 @@ def init(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
     upgrade(make_engine(settings.database_url))
-    click.echo(f"archive ready: {settings.database_url} ({len(settings.sources)} sources configured)")
+    shown = make_engine(settings.database_url).url.render_as_string(hide_password=True)
+    click.echo(f"archive ready: {shown} ({len(settings.sources)} sources configured)")
 
 
 @main.command()

@@ -31,6 +31,7 @@ from common.errors import ConfigError
 from common.settings import Settings, load_settings
 from crawlers.run import scrapy_command
 from store.db import make_engine, normalise_url, require_schema, session_factory
+from store.schema import prune_jobs
 
 log = logging.getLogger("policywatch.daemon")
 DISPATCH_EVERY_MIN = 5
@@ -53,8 +54,13 @@ def crawl_job(config_path: str, source_name: str) -> int:
     source = settings.source(source_name)
     started = time.monotonic()
     try:
+        # own session: a SIGTERM to the daemon's process group lets the running crawl finish
         done = subprocess.run(
-            scrapy_command(settings, source), env=crawl_env(settings), timeout=settings.crawl_timeout, check=False
+            scrapy_command(settings, source),
+            env=crawl_env(settings),
+            timeout=settings.crawl_timeout,
+            check=False,
+            start_new_session=True,
         )
         code = done.returncode
     except subprocess.TimeoutExpired:
@@ -112,6 +118,9 @@ def run_daemon(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = make_engine(settings.database_url)
     require_schema(engine)
+    keep = {f"crawl:{s.name}" for s in settings.sources if s.enabled}
+    for job_id in prune_jobs(engine, "crawl:", keep):
+        log.info("job %s removed: its source is no longer configured or enabled", job_id)
     sched = build_scheduler(settings)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

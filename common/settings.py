@@ -77,7 +77,7 @@ class Settings:
     smtp_security: str = "none"
     mail_from: str = "policywatch <policywatch@localhost>"
     secret_key: str = ""
-    alert_on: tuple[str, ...] = ("new", "revised")
+    alert_on: tuple[str, ...] = ("new", "revised", "removed")
     now: str = ""
     sources: tuple[SourceConfig, ...] = ()
     config_path: str = ""

@@ -125,7 +125,7 @@ class PolicySpider(scrapy.Spider):
         """Document URLs on a listing page, in order, without duplicates."""
         seen: dict[str, None] = {}
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
+            url = response.urljoin(href.strip()).split("#", 1)[0]
             if url.startswith("http") and self.is_detail_url(url):
                 seen.setdefault(url, None)
         return list(seen)

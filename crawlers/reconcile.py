@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from crawlers.context import CrawlContext
-from crawlers.recorder import RunLog, apply_tracking, tracking_of
+from crawlers.recorder import RunLog, apply_tracking, enqueue_alerts, tracking_of
 from processing.verdict import ALIVE_OUTCOMES, DELETION_OUTCOMES, Outcome, step
 from store.crawlbook import documents_of, finish_run, listed_in_run
 from store.db import transaction
+from store.models import Document, Event
 from store.repo import add_event, document_by_url, origin_of
 
 UNREACHABLE = frozenset({Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.REFUSED})
@@ -41,8 +43,15 @@ def unreachable_hosts(log: RunLog) -> dict[str, int]:
     }
 
 
-def _deletions(s: Session, ctx: CrawlContext, log: RunLog, at: datetime, skip_hosts: set[str]) -> int:
-    count = 0
+def _doc_event(s: Session, ctx: CrawlContext, kind: str, doc: Document, at: datetime, details: dict[str, Any]) -> Event:
+    return add_event(
+        s, kind, doc.url, at, source_id=doc.source_id, document_id=doc.id, version_id=doc.current_version_id,
+        run_id=ctx.run_id, details=details,
+    )  # fmt: skip
+
+
+def _deletions(s: Session, ctx: CrawlContext, log: RunLog, at: datetime, skip_hosts: set[str]) -> list[Event]:
+    events = []
     settings = ctx.settings
     for url, outcome in log.outcomes.items():
         if outcome not in DELETION_OUTCOMES or origin_of(url) in skip_hosts:
@@ -52,66 +61,38 @@ def _deletions(s: Session, ctx: CrawlContext, log: RunLog, at: datetime, skip_ho
             continue
         tracking, kinds = step(tracking_of(doc), outcome, at, settings.confirm_failures, settings.confirm_hours)
         apply_tracking(doc, tracking)
-        for kind in kinds:
-            details = {
-                "how": str(outcome),
-                "failures": tracking.failures,
-                "first_failure_at": tracking.first_failure_at.isoformat() if tracking.first_failure_at else None,
-            }
-            add_event(
-                s,
-                kind,
-                url,
-                at,
-                source_id=doc.source_id,
-                document_id=doc.id,
-                version_id=doc.current_version_id,
-                run_id=ctx.run_id,
-                details=details,
-            )
-            count += 1
-    return count
+        first = tracking.first_failure_at.isoformat() if tracking.first_failure_at else None
+        details = {"how": str(outcome), "failures": tracking.failures, "first_failure_at": first}
+        events += [_doc_event(s, ctx, kind, doc, at, details) for kind in kinds]
+    return events
 
 
-def _delisting(s: Session, ctx: CrawlContext, log: RunLog, at: datetime) -> int:
+def _delisting(s: Session, ctx: CrawlContext, log: RunLog, at: datetime) -> list[Event]:
     listed = listed_in_run(s, ctx.source_id, ctx.run_id)
-    count = 0
+    events = []
+    note = {"note": "gone from every listing of this source; the page still resolves"}
     for doc in documents_of(s, ctx.source_id):
         now_listed = doc.url in listed
         if doc.listed and not now_listed and log.outcomes.get(doc.url) in ALIVE_OUTCOMES:
-            add_event(
-                s,
-                "delisted",
-                doc.url,
-                at,
-                source_id=doc.source_id,
-                document_id=doc.id,
-                version_id=doc.current_version_id,
-                run_id=ctx.run_id,
-                details={"note": "gone from every listing of this source; the page still resolves"},
-            )
+            events.append(_doc_event(s, ctx, "delisted", doc, at, note))
             doc.delisted_at = at
-            count += 1
         doc.listed = now_listed
-    return count
+    return events
 
 
 def reconcile(ctx: CrawlContext, log: RunLog, at: datetime, listing_complete: bool, has_listing: bool) -> None:
-    """Settle the run's verdicts and close the run (one transaction)."""
+    """Settle the run's verdicts, queue their alerts and close the run (one transaction)."""
     with transaction(ctx.sessions) as s:
         down = unreachable_hosts(log)
         for origin, failures in sorted(down.items()):
-            add_event(
-                s,
-                "site_unreachable",
-                origin,
-                at,
-                source_id=ctx.source_id,
-                run_id=ctx.run_id,
-                details={"failed_checks": failures, "note": "5xx/network failures are never counted as deletions"},
-            )
-        log.stats["deletion_events"] = _deletions(s, ctx, log, at, set(down))
+            details = {"failed_checks": failures, "note": "5xx/network failures are never counted as deletions"}
+            add_event(s, "site_unreachable", origin, at, source_id=ctx.source_id, run_id=ctx.run_id, details=details)
+        events = _deletions(s, ctx, log, at, set(down))
+        log.stats["deletion_events"] = len(events)
         if has_listing and listing_complete and not down:
-            log.stats["delisted"] = _delisting(s, ctx, log, at)
+            delisted = _delisting(s, ctx, log, at)
+            log.stats["delisted"] = len(delisted)
+            events += delisted
+        log.stats["alerts_enqueued"] += enqueue_alerts(s, events, ctx.settings.alert_on, at)
         status = "ok" if listing_complete and not down else "partial"
         finish_run(s, ctx.run_id, at, status, dict(log.stats))

@@ -28,7 +28,7 @@ from processing.segment import default_segmenter
 from processing.tag import find_terms
 from processing.types import Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
-from store.crawlbook import block_host
+from store.crawlbook import block_host, listed_in_run
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
 from store.outbox import active_subscribers, enqueue_alert
@@ -112,7 +112,7 @@ class Recorder:
         self.log.stats[f"outcome_{outcome}"] += 1
         with transaction(self.ctx.sessions) as s:
             events = self._store(s, page, rec, extracted, outcome, at)
-            self._enqueue_alerts(s, events, at)
+            self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
             return [e.kind for e in events]
 
     def _process(
@@ -201,6 +201,8 @@ class Recorder:
         events: list[Event] = []
         if doc is None:
             doc = find_moved_from(s, host_of(page.url), page.url, content)
+            if doc is not None and doc.url in listed_in_run(s, self.ctx.source_id, self.ctx.run_id):
+                doc = None  # the old URL is still listed: a second copy, not a move
             if doc is None:
                 return self._new_document(s, page, rec, content, at)
             events.append(self._move(s, doc, page.url, at))
@@ -273,18 +275,23 @@ class Recorder:
                 out.append(self._event(s, "metadata_changed", doc, ver.id, at, {"fields": changes}))
         return out
 
-    def _enqueue_alerts(self, s: Session, events: list[Event], at: datetime) -> None:
-        wanted = [e for e in events if e.kind in self.ctx.settings.alert_on and e.version_id]
-        if not wanted:
-            return
-        subscribers = active_subscribers(s)
-        for ev in wanted:
-            ver = s.get(Version, ev.version_id)
-            if ver is None:
-                continue
-            text = "\n".join(filter(None, [ver.title, ver.text]))
-            for sub in subscribers:
-                hits = matching_keywords(text, sub.keywords)
-                if hits:
-                    enqueue_alert(s, sub.id, ev.id, hits, at)
-                    self.log.stats["alerts_enqueued"] += 1
+
+def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], at: datetime) -> int:
+    """Owe an e-mail to every subscriber whose keywords occur in the document behind each event
+    (inside the events' own transaction: the outbox row commits with the event or not at all)."""
+    wanted = [e for e in events if e.kind in alert_on and e.version_id]
+    if not wanted:
+        return 0
+    subscribers = active_subscribers(s)
+    count = 0
+    for ev in wanted:
+        ver = s.get(Version, ev.version_id)
+        if ver is None:
+            continue
+        text = "\n".join(filter(None, [ver.title, ver.text]))
+        for sub in subscribers:
+            hits = matching_keywords(text, sub.keywords)
+            if hits:
+                enqueue_alert(s, sub.id, ev.id, hits, at)
+                count += 1
+    return count

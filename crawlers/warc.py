@@ -24,12 +24,12 @@ class WarcSink:
         self.directory = directory
         self.prefix = prefix
         self.serial = 0
+        self.stamp = clock.now().strftime("%Y%m%d%H%M%S")
         directory.mkdir(parents=True, exist_ok=True)
 
     def _path(self) -> Path:
-        stamp = clock.now().strftime("%Y%m%d%H%M%S")
         while True:
-            path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}.warc.gz"
+            path = self.directory / f"{self.prefix}-{self.stamp}-{self.serial:05d}.warc.gz"
             if not path.exists() or path.stat().st_size < ROTATE_BYTES:
                 return path
             self.serial += 1

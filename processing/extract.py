@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import replace
 
 from lxml import etree
 
@@ -86,10 +87,19 @@ _DOC_NUMBER_WINDOW = 10
 def extract(html: str, url: str, http_status: int = 200) -> Extracted:
     """Extract metadata, body text, attachments and the page kind from one decoded HTML page."""
     try:
-        return _extract(html, url, http_status)
+        return _without_controls(_extract(html, url, http_status))
     except Exception:  # garbage in must never crash a crawl; report an unknown page instead
         _LOG.warning("extraction failed for %s; reporting an unknown page", url, exc_info=True)
         return _empty(http_status)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _without_controls(ex: Extracted) -> Extracted:
+    """Drop control characters (terminal escapes, BEL, NUL) that archived pages may carry."""
+    fields = {k: _CONTROLS.sub("", v) if v else v for k, v in ex.metadata.as_dict().items()}
+    return replace(ex, metadata=Metadata(**fields), text=_CONTROLS.sub("", ex.text))
 
 
 def _empty(http_status: int) -> Extracted:

@@ -48,7 +48,8 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
     except Exception as exc:  # bad driver name, malformed URL
-        raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
+        shown = url.split("@", 1)[-1] if "@" in url else url  # never print a password
+        raise StoreError(f"cannot use database URL …{shown!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

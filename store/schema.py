@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData, Table, delete, inspect, select
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -22,3 +22,18 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the archive schema to the newest migration (idempotent)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def prune_jobs(engine: Engine, prefix: str, keep: set[str], table: str = "apscheduler_jobs") -> list[str]:
+    """Delete persisted scheduler jobs whose id starts with ``prefix`` and is not in ``keep``.
+
+    The daemon calls this at start so a source removed or disabled in the config stops crawling.
+    """
+    if table not in inspect(engine).get_table_names():
+        return []
+    jobs = Table(table, MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        ids = [i for i in conn.execute(select(jobs.c.id)).scalars() if i.startswith(prefix) and i not in keep]
+        if ids:
+            conn.execute(delete(jobs).where(jobs.c.id.in_(ids)))
+    return ids

@@ -56,3 +56,24 @@ def test_crawl_job_runs_scrapy_subprocess_and_records_events(sim_config):
     assert env["POLICYWATCH_CONFIG"] == settings.config_path and env["SCRAPY_SETTINGS_MODULE"] == "crawlers.settings"
     assert json.dumps(kinds)
     assert Path(settings.data_dir, "warc").is_dir() and any(Path(settings.data_dir, "warc").iterdir())
+
+
+def test_jobs_of_sources_no_longer_configured_are_pruned(tmp_path):
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from store.schema import prune_jobs
+
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    sched = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)})
+    sched.start(paused=True)
+    for job_id in ("crawl:a", "crawl:b", "alerts:dispatch"):
+        sched.add_job(scheduler.dispatch_job, "interval", hours=1, args=["x"], id=job_id)
+    sched.shutdown()
+    engine = make_engine(url)
+    assert prune_jobs(engine, "crawl:", {"crawl:a"}) == ["crawl:b"]
+    again = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=url)})
+    again.start(paused=True)
+    assert {j.id for j in again.get_jobs()} == {"crawl:a", "alerts:dispatch"}
+    again.shutdown()
+    assert prune_jobs(make_engine(f"sqlite:///{tmp_path / 'none.db'}"), "crawl:", set()) == []

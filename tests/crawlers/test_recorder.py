@@ -106,3 +106,21 @@ def test_stub_rule():
     assert is_stub_of(short, long_text, "原标题")
     assert not is_stub_of(same_title, long_text, "原标题")  # a shortened document keeps its title
     assert not is_stub_of(short, "短文", "原标题")  # too little history to judge
+
+
+def test_removal_settled_at_run_end_queues_an_alert(recorder):
+    from crawlers.recorder import RunLog
+    from store.db import transaction
+    from store.models import Alert
+    from store.outbox import upsert_subscriber
+
+    with transaction(recorder.ctx.sessions) as s:
+        upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
+    recorder.record(page("g01", 0))  # g01 mentions 社会信用体系
+    for day in (2, 3, 4):
+        recorder.log = RunLog()
+        recorder.record(page("g01", day, status=404, body=b"<html>404</html>"))
+        reconcile(recorder.ctx, recorder.log, T0 + timedelta(days=day), listing_complete=True, has_listing=False)
+    with recorder.ctx.sessions() as s:
+        alerted = [s.get(Event, a.event_id).kind for a in s.scalars(select(Alert).order_by(Alert.id))]
+    assert alerted == ["new", "removed"]  # suspected_removed is not in the default alert_on

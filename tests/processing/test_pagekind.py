@@ -115,3 +115,15 @@ def test_extraction_of_a_100kb_page_keeps_every_paragraph():
     assert result.kind is PageKind.DOCUMENT
     assert result.metadata.index_number == "000014349/2019-00005"
     assert len(result.text.split("\n")) == 1500
+
+
+def test_control_characters_never_reach_titles_or_text():
+    table = (
+        "<table class='bd1'><tr><td><b>标　　题：</b></td><td>关于\x1b[31m加强\x07管理的通知</td></tr>"
+        "<tr><td><b>发文字号：</b></td><td>国办发〔2020〕1号</td></tr></table>"
+    )
+    html = page(table).replace("<div id='zoom'>", "<div id='zoom'><p>第一条\x1b]0;pwned\x07 为了加强管理。</p>")
+    result = run(html)
+    assert result.metadata.title == "关于[31m加强管理的通知"
+    assert "第一条]0;pwned 为了加强管理。" in result.text
+    assert "\x1b" not in result.text and "\x07" not in result.text
