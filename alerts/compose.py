@@ -82,6 +82,15 @@ def _diff_text(d: TextDiff) -> str:
     return "\n".join(lines)
 
 
+def _evidence(item: AlertItem) -> str:
+    """For deletion verdicts: how the page failed and since when."""
+    how = item.details.get("how")
+    if not how:
+        return ""
+    since = item.details.get("first_failure_at") or "?"
+    return f"证据 Evidence: {how}, {item.details.get('failures', '?')} failed checks since {since}"
+
+
 def _cite(item: AlertItem) -> str:
     at = to_utc(item.event_at)
     parts = [item.title or "(无标题)", item.agency or "", item.doc_number or "", item.url]
@@ -116,6 +125,8 @@ def compose(item: AlertItem, *, sender: str, base_url: str, secret: str) -> Emai
         text += [f"  {k}: …{s}…" for s in snips] or [f"  {k}"]
     if d is not None:
         text += ["", f"修改 Changes: +{d.inserted_chars} / -{d.deleted_chars} 字", _diff_text(d)]
+    if evidence := _evidence(item):
+        text += ["", evidence]
     text += ["", f"引用 Cite: {_cite(item)}", f"退订 Unsubscribe: {unsub}"]
     msg.set_content("\n".join(text), charset="utf-8")
     msg.add_alternative(_html(item, kind, title, snippets, d, unsub), subtype="html", charset="utf-8")
@@ -134,9 +145,9 @@ def _html(
         + "</li>"
         for k, snips in snippets.items()
     )
-    diff = ""
+    diff = f"<p>{escape(_evidence(item))}</p>" if _evidence(item) else ""
     if d is not None:
-        diff = (
+        diff += (
             f'<h3 style="font-size:15px">修改 +{d.inserted_chars} / -{d.deleted_chars} 字</h3>'
             f'<div style="font-family:serif;line-height:1.6">{_diff_html(d)}</div>'
         )

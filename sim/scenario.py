@@ -48,7 +48,9 @@ SPECS: dict[str, tuple[DocSpec, ...]] = {
         DocSpec("g02", 0, "slow"),
         DocSpec("g03", 0),
         DocSpec("g04", 0, None, ("健康码",)),
-        *(DocSpec(f"g{i:02d}", 0) for i in range(5, 13)),
+        *(DocSpec(f"g{i:02d}", 0) for i in range(5, 8)),
+        DocSpec("g08", 0, None, ("全国文明城市",)),  # removed later: its removal is alerted
+        *(DocSpec(f"g{i:02d}", 0) for i in range(9, 13)),
         DocSpec("g13", 1, None, ("社会信用体系", "信用修复")),
         DocSpec("g14", 1),
         DocSpec("g15", 6, None, ("网格化管理",)),

@@ -148,3 +148,17 @@ def test_only_stale_claims_are_sent_again(sessions, smtp_sink):
     later = dispatch(sessions, settings, now=T0 + timedelta(hours=1))
     assert (later.released, later.sent) == (1, 1)
     assert smtp_sink.messages[0]["Message-ID"] == f"<alert-{claimed}@policywatch.local>"
+
+
+def test_removal_mail_carries_the_evidence():
+    details = {"how": "http_404", "failures": 3, "first_failure_at": "2026-03-04T02:00:00+00:00"}
+    msg = compose(
+        item(event_kind="removed", details=details, previous_text=None),
+        sender="pw <pw@x.org>",
+        base_url="https://pw.example",
+        secret="k",
+    )
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "http_404, 3 failed checks since 2026-03-04T02:00:00+00:00" in text
+    assert "http_404, 3 failed checks" in html and "<ins" not in html
