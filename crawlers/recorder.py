@@ -24,6 +24,7 @@ from processing.diff import render_text, word_diff
 from processing.extract import extract
 from processing.match import matching_keywords
 from processing.normalize import metadata_sha256, text_sha256, title_key
+from processing.revision import RevisionClass, classify_revision
 from processing.segment import default_segmenter
 from processing.tag import find_terms
 from processing.types import Extracted, PageKind
@@ -42,6 +43,7 @@ from store.repo import (
     current_version,
     document_by_url,
     find_moved_from,
+    find_version,
     host_of,
     metadata_changes,
     move_document,
@@ -214,7 +216,12 @@ class Recorder:
         if prev is not None and prev.text_sha256 == content.text_sha256 and prev.meta_sha256 == content.meta_sha256:
             cap.version_id = prev.id
             return events
-        ver = add_version(s, doc, cap, content, at)
+        earlier = find_version(s, doc.id, content.text_sha256, content.meta_sha256) if prev is not None else None
+        if earlier is not None:  # A→B→A: a re-capture of the earlier version, not a new one
+            cap.version_id = doc.current_version_id = earlier.id
+            ver = earlier
+        else:
+            ver = add_version(s, doc, cap, content, at)
         if prev is not None:
             events += self._change_events(s, doc, prev, ver, content, at)
         return events
@@ -252,10 +259,15 @@ class Recorder:
         self, s: Session, doc: Document, prev: Version, ver: Version, content: Content, at: datetime
     ) -> list[Event]:
         out: list[Event] = []
+        changes = metadata_changes(prev, content) if prev.meta_sha256 != content.meta_sha256 else {}
+        base: dict[str, Any] = {"from_version": prev.id, "from_seq": prev.seq, "to_seq": ver.seq}
+        if ver.seq < prev.seq:
+            base["reverted_to_version"] = ver.seq
         if prev.text_sha256 != content.text_sha256:
             d = word_diff(prev.text, ver.text, default_segmenter().tokens, terms=find_terms)
             details = {
-                "from_version": prev.id,
+                **base,
+                "class": str(classify_revision(d, changes)),
                 "inserted_chars": d.inserted_chars,
                 "deleted_chars": d.deleted_chars,
                 "change_count": d.change_count,
@@ -266,20 +278,23 @@ class Recorder:
                 "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
             }
             out.append(self._event(s, "revised", doc, ver.id, at, details))
-        if prev.meta_sha256 != content.meta_sha256:
-            changes = metadata_changes(prev, content)
-            validity = changes.pop("validity", None)
-            if validity is not None:
-                out.append(self._event(s, "validity_changed", doc, ver.id, at, {"validity": validity}))
-            if changes:
-                out.append(self._event(s, "metadata_changed", doc, ver.id, at, {"fields": changes}))
+        validity = changes.pop("validity", None)
+        if validity is not None:
+            out.append(self._event(s, "validity_changed", doc, ver.id, at, {**base, "validity": validity}))
+        if changes:
+            out.append(
+                self._event(s, "metadata_changed", doc, ver.id, at, {**base, "class": "metadata", "fields": changes})
+            )
         return out
 
 
 def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], at: datetime) -> int:
     """Owe an e-mail to every subscriber whose keywords occur in the document behind each event
     (inside the events' own transaction: the outbox row commits with the event or not at all)."""
-    wanted = [e for e in events if e.kind in alert_on and e.version_id]
+    wanted = [
+        e for e in events
+        if e.kind in alert_on and e.version_id and e.details.get("class") != str(RevisionClass.COSMETIC)
+    ]  # fmt: skip
     if not wanted:
         return 0
     subscribers = active_subscribers(s)

@@ -84,6 +84,17 @@ def document_by_url(session: Session, url: str) -> Document | None:
     return session.get(Document, doc_id) if doc_id is not None else None
 
 
+def find_version(session: Session, doc_id: int, text_sha256: str, meta_sha256: str) -> Version | None:
+    """The earliest version of a document with exactly this text and metadata (A→B→A detection)."""
+    q = (
+        select(Version)
+        .where(Version.document_id == doc_id, Version.text_sha256 == text_sha256, Version.meta_sha256 == meta_sha256)
+        .order_by(Version.seq)
+        .limit(1)
+    )
+    return session.scalars(q).first()
+
+
 def current_version(session: Session, doc: Document) -> Version | None:
     """The newest version of ``doc``."""
     return session.get(Version, doc.current_version_id) if doc.current_version_id else None

@@ -124,3 +124,51 @@ def test_removal_settled_at_run_end_queues_an_alert(recorder):
     with recorder.ctx.sessions() as s:
         alerted = [s.get(Event, a.event_id).kind for a in s.scalars(select(Alert).order_by(Alert.id))]
     assert alerted == ["new", "removed"]  # suspected_removed is not in the default alert_on
+
+
+def _variant(key: str, day: int, old: str, new: str) -> FetchedPage:
+    fetched = page(key, day)
+    body = fetched.body.decode("utf-8")
+    assert old in body
+    return FetchedPage(
+        fetched.url,
+        fetched.url,
+        200,
+        fetched.headers,
+        body.replace(old, new, 1).encode("utf-8"),
+        fetched.fetched_at,
+        fetched.request_headers,
+    )
+
+
+def test_flip_flop_is_a_recapture_of_the_earlier_version(recorder):
+    first = page("g06", 0)
+    sentence = SCENARIO.document("g06").original.paragraphs[-2][:12]
+    recorder.record(first)
+    assert recorder.record(_variant("g06", 1, sentence, sentence + "（已修订）")) == ["revised"]
+    again = FetchedPage(first.url, first.url, 200, first.headers, first.body, T0 + timedelta(days=2), {})
+    assert recorder.record(again) == ["revised"]
+    with recorder.ctx.sessions() as s:
+        versions = list(s.scalars(select(Version).order_by(Version.seq)))
+        caps = list(s.scalars(select(Capture).order_by(Capture.id)))
+        last = s.scalars(select(Event).order_by(Event.id.desc())).first()
+    assert [v.seq for v in versions] == [1, 2]  # no third version for A→B→A
+    assert [c.version_id for c in caps] == [versions[0].id, versions[1].id, versions[0].id]
+    assert last.details["reverted_to_version"] == 1 and last.details["class"] == "substantive"
+
+
+def test_revision_classes_reach_events_and_cosmetic_ones_send_no_alert(recorder):
+    from store.db import transaction
+    from store.models import Alert
+    from store.outbox import upsert_subscriber
+
+    with transaction(recorder.ctx.sessions) as s:
+        upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
+    recorder.record(page("g01", 0))
+    body = SCENARIO.document("g01").original.paragraphs[-2]
+    punct = "。" if "。" in body else "，"
+    recorder.record(_variant("g01", 1, punct, "；"))  # punctuation only
+    with recorder.ctx.sessions() as s:
+        revised = s.scalars(select(Event).where(Event.kind == "revised")).one()
+        alerted = [s.get(Event, a.event_id).kind for a in s.scalars(select(Alert))]
+    assert revised.details["class"] == "cosmetic" and alerted == ["new"]

@@ -1,0 +1,48 @@
+"""Classifying a revision from its word-level diff and the metadata fields that changed.
+
+- ``cosmetic``: only whitespace or punctuation differs (the comparison form folds widths, so
+  what is left is e.g. ``；`` for ``。``);
+- ``date_or_number``: only dates, numbers and counters differ (``2019年`` → ``2020年``, ``第三条``);
+- ``metadata``: the body is unchanged, metadata fields changed;
+- ``substantive``: anything else.
+
+Alerts skip cosmetic revisions; the UI shows the class next to each revision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from processing.types import TextDiff
+
+_PUNCT_SPACE = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
+_DATE_NUMBER = re.compile(r"[0-9０-９〇零一二三四五六七八九十百千万亿年月日号第条款项章节时分秒.%％]+")
+
+
+class RevisionClass(StrEnum):
+    """What kind of change a new version is."""
+
+    COSMETIC = "cosmetic"
+    DATE_OR_NUMBER = "date_or_number"
+    METADATA = "metadata"
+    SUBSTANTIVE = "substantive"
+
+
+def _same_without(rx: re.Pattern[str], deleted: str, inserted: str) -> bool:
+    return rx.sub("", deleted) == rx.sub("", inserted)
+
+
+def classify_revision(diff: TextDiff | None, metadata_fields: Iterable[str] = ()) -> RevisionClass:
+    """The class of a revision: ``diff`` of the body (None or empty if unchanged) and changed metadata fields."""
+    deleted = "".join(t for op, t in diff.ops if op == -1) if diff is not None else ""
+    inserted = "".join(t for op, t in diff.ops if op == 1) if diff is not None else ""
+    if not deleted and not inserted:
+        return RevisionClass.METADATA if list(metadata_fields) else RevisionClass.COSMETIC
+    if _same_without(_PUNCT_SPACE, deleted, inserted):
+        return RevisionClass.COSMETIC
+    bare_deleted, bare_inserted = _PUNCT_SPACE.sub("", deleted), _PUNCT_SPACE.sub("", inserted)
+    if _same_without(_DATE_NUMBER, bare_deleted, bare_inserted):
+        return RevisionClass.DATE_OR_NUMBER
+    return RevisionClass.SUBSTANTIVE
