@@ -202,7 +202,17 @@ def history(ctx: click.Context, url_or_doc: str, as_json: bool) -> None:
         click.echo(f"  v{v['seq']} {v['created_at']}  {v['title']}  [{v['validity'] or '-'}]")
         click.echo(f"      cite: {v['citation']}")
     for e in data["events"]:
-        click.echo(f"  {e['at']}  {e['kind']}")
+        click.echo(f"  {e['at']}  {e['kind']:<18}{_evidence_line(e['details'])}")
+
+
+def _evidence_line(details: dict[str, Any]) -> str:
+    ev = details.get("evidence") or {}
+    gone, ok = ev.get("first_gone"), ev.get("last_ok")
+    parts = [f"class={details['class']}"] if details.get("class") else []
+    if gone:
+        seen = f"last seen OK {ok['at'][:16]}" if ok else "never seen OK"
+        parts.append(f"{seen} … first seen gone ({gone['outcome']}) {gone['at'][:16]}")
+    return "  " + "; ".join(parts) if parts else ""
 
 
 @main.command()

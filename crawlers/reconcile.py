@@ -23,7 +23,7 @@ from processing.verdict import ALIVE_OUTCOMES, DELETION_OUTCOMES, Outcome, step
 from store.crawlbook import documents_of, finish_run, listed_in_run
 from store.db import transaction
 from store.models import Document, Event
-from store.repo import add_event, document_by_url, origin_of
+from store.repo import add_event, document_by_url, evidence, origin_of
 
 UNREACHABLE = frozenset({Outcome.SERVER_ERROR, Outcome.NETWORK_ERROR, Outcome.REFUSED})
 UNREACHABLE_SHARE = 0.5
@@ -46,7 +46,7 @@ def unreachable_hosts(log: RunLog) -> dict[str, int]:
 def _doc_event(s: Session, ctx: CrawlContext, kind: str, doc: Document, at: datetime, details: dict[str, Any]) -> Event:
     return add_event(
         s, kind, doc.url, at, source_id=doc.source_id, document_id=doc.id, version_id=doc.current_version_id,
-        run_id=ctx.run_id, details=details,
+        run_id=ctx.run_id, details={**details, "evidence": evidence(s, doc.id)},
     )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ from store.repo import (
     create_document,
     current_version,
     document_by_url,
+    evidence,
     find_moved_from,
     find_version,
     host_of,
@@ -252,7 +253,7 @@ class Recorder:
     ) -> Event:
         return add_event(
             s, kind, doc.url, at, source_id=self.ctx.source_id, document_id=doc.id, version_id=version_id,
-            run_id=self.ctx.run_id, details=details,
+            run_id=self.ctx.run_id, details={**details, "evidence": evidence(s, doc.id)},
         )  # fmt: skip
 
     def _change_events(

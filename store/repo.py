@@ -84,6 +84,32 @@ def document_by_url(session: Session, url: str) -> Document | None:
     return session.get(Document, doc_id) if doc_id is not None else None
 
 
+def _capture_ref(cap: Capture | None) -> dict[str, Any] | None:
+    if cap is None:
+        return None
+    return {"capture_id": cap.id, "at": cap.fetched_at.isoformat(), "status": cap.status, "outcome": cap.outcome}
+
+
+def evidence(session: Session, doc_id: int) -> dict[str, Any]:
+    """The captures an event of ``doc_id`` rests on: the newest one, the last good one before it, and
+    (when the newest failed) the first failure after that good one — "last seen OK … first seen gone"."""
+    newest = session.scalars(select(Capture).where(Capture.document_id == doc_id).order_by(Capture.id.desc())).first()
+    last_ok = None
+    if newest is not None:
+        q = (
+            select(Capture)
+            .where(Capture.document_id == doc_id, Capture.id < newest.id, Capture.outcome.in_(("ok", "not_modified")))
+            .order_by(Capture.id.desc())
+        )
+        last_ok = session.scalars(q).first()
+    first_gone = None
+    if newest is not None and newest.outcome not in ("ok", "not_modified"):
+        after = Capture.id > last_ok.id if last_ok is not None else Capture.id > 0
+        q = select(Capture).where(Capture.document_id == doc_id, after).order_by(Capture.id)
+        first_gone = session.scalars(q).first()
+    return {"capture": _capture_ref(newest), "last_ok": _capture_ref(last_ok), "first_gone": _capture_ref(first_gone)}
+
+
 def find_version(session: Session, doc_id: int, text_sha256: str, meta_sha256: str) -> Version | None:
     """The earliest version of a document with exactly this text and metadata (A→B→A detection)."""
     q = (

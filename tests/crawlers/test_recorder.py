@@ -62,6 +62,11 @@ def test_new_then_stub_page_is_a_soft_404_not_a_revision(recorder):
     with recorder.ctx.sessions() as s:
         kinds = [(e.kind, e.details.get("how")) for e in s.scalars(select(Event).order_by(Event.id))]
         assert kinds == [("new", None), ("suspected_removed", "soft_404")]
+        suspected = s.scalars(select(Event).where(Event.kind == "suspected_removed")).one()
+        ev = suspected.details["evidence"]
+        assert ev["capture"]["outcome"] == "soft_404" and ev["capture"]["at"].startswith("2026-03-03")
+        assert ev["last_ok"]["outcome"] == "ok" and ev["last_ok"]["at"].startswith("2026-03-02")
+        assert ev["first_gone"] == ev["capture"]
         assert len(list(s.scalars(select(Version)))) == 1
 
 
@@ -124,6 +129,11 @@ def test_removal_settled_at_run_end_queues_an_alert(recorder):
     with recorder.ctx.sessions() as s:
         alerted = [s.get(Event, a.event_id).kind for a in s.scalars(select(Alert).order_by(Alert.id))]
     assert alerted == ["new", "removed"]  # suspected_removed is not in the default alert_on
+    with recorder.ctx.sessions() as s:
+        removed = s.scalars(select(Event).where(Event.kind == "removed")).one()
+    ev = removed.details["evidence"]
+    assert ev["last_ok"]["at"].startswith("2026-03-02") and ev["first_gone"]["at"].startswith("2026-03-04")
+    assert ev["capture"]["at"].startswith("2026-03-06") and ev["first_gone"]["outcome"] == "http_404"
 
 
 def _variant(key: str, day: int, old: str, new: str) -> FetchedPage:
