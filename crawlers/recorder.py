@@ -274,8 +274,14 @@ class Recorder:
                 "change_count": d.change_count,
                 "terms_added": list(d.terms_added),
                 "terms_removed": list(d.terms_removed),
+                "inserted_tokens": d.inserted_tokens,
+                "deleted_tokens": d.deleted_tokens,
+                "articles_added": list(d.articles_added),
+                "articles_removed": list(d.articles_removed),
+                "articles_changed": list(d.articles_changed),
                 "diff_timeout": d.timeout,
                 "timed_out": d.timed_out,
+                "diff_fallback": d.fallback,
                 "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
             }
             out.append(self._event(s, "revised", doc, ver.id, at, details))

@@ -108,7 +108,8 @@ class TextDiff:
     """A word-level diff between two texts.
 
     ``ops`` uses the diff-match-patch convention: ``-1`` deleted, ``0`` equal, ``1`` inserted.
-    ``timed_out`` is true when the diff hit ``timeout`` and is valid but not minimal.
+    ``timed_out`` is true when the diff hit ``timeout``; ``fallback`` then says how the rest was
+    diffed (``"clause"``: changed paragraphs reported whole). Articles are 第X条 headings.
     """
 
     ops: tuple[tuple[int, str], ...]
@@ -119,6 +120,12 @@ class TextDiff:
     timed_out: bool = False
     terms_added: tuple[str, ...] = ()
     terms_removed: tuple[str, ...] = ()
+    inserted_tokens: int = 0
+    deleted_tokens: int = 0
+    articles_added: tuple[str, ...] = ()
+    articles_removed: tuple[str, ...] = ()
+    articles_changed: tuple[str, ...] = ()
+    fallback: str | None = None
 
     @property
     def is_empty(self) -> bool:
