@@ -203,6 +203,9 @@ def history(ctx: click.Context, url_or_doc: str, as_json: bool) -> None:
         click.echo(f"      cite: {v['citation']}")
     for e in data["events"]:
         click.echo(f"  {e['at']}  {e['kind']:<18}{_evidence_line(e['details'])}")
+    for r in data["reprints"]:
+        what = "reprint of" if r["role"] == "original" else "reprinted as"
+        click.echo(f"  {what} doc {r['doc_id']} ({r['similarity']:.0%} alike)  {r['url']}")
 
 
 def _evidence_line(details: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from processing.match import matching_keywords
 from processing.normalize import metadata_sha256, text_sha256, title_key
 from processing.revision import RevisionClass, classify_revision
 from processing.segment import default_segmenter
+from processing.similarity import REPRINT_THRESHOLD, signature, similarity
 from processing.tag import find_terms
 from processing.types import Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
@@ -38,6 +39,7 @@ from store.repo import (
     FetchRecord,
     add_capture,
     add_event,
+    add_reprint,
     add_version,
     create_document,
     current_version,
@@ -49,6 +51,7 @@ from store.repo import (
     metadata_changes,
     move_document,
     set_cache_validators,
+    sketches_elsewhere,
 )
 
 VERSIONED_KINDS = (PageKind.DOCUMENT, PageKind.UNKNOWN)
@@ -67,13 +70,15 @@ def build_content(extracted: Extracted) -> Content:
     """Hashes, identity key, index text and keyword hits of an extracted document."""
     seg = default_segmenter()
     meta = extracted.metadata
+    index_text = seg.index_text(" ".join(filter(None, [meta.title, meta.doc_number, extracted.text])))
     return Content(
         extracted=extracted,
         text_sha256=text_sha256(extracted.text),
         meta_sha256=metadata_sha256(meta),
         title_key=title_key(meta.title) if meta.title else None,
-        index_text=seg.index_text(" ".join(filter(None, [meta.title, meta.doc_number, extracted.text]))),
+        index_text=index_text,
         hits=find_terms(extracted.text),
+        sketch=signature(index_text.split()),
     )
 
 
@@ -187,6 +192,17 @@ class Recorder:
             return self._alive(s, doc, outcome, at)
         return []
 
+    def _link_reprints(self, s: Session, doc: Document, content: Content, at: datetime) -> None:
+        """Link near-duplicates on other sites: the one first seen earlier is the original."""
+        if content.sketch is None:
+            return
+        for other, sketch in sketches_elsewhere(s, doc.host):
+            score = similarity(content.sketch, sketch)
+            if score >= REPRINT_THRESHOLD:
+                original, copy = (other, doc) if to_utc(other.first_seen) <= to_utc(doc.first_seen) else (doc, other)
+                if add_reprint(s, copy.id, original.id, round(score, 3), at):
+                    self.log.stats["reprints_linked"] += 1
+
     def _is_stub(self, s: Session, doc: Document, extracted: Extracted) -> bool:
         prev = current_version(s, doc)
         return prev is not None and is_stub_of(extracted, prev.text, prev.title)
@@ -223,6 +239,7 @@ class Recorder:
             ver = earlier
         else:
             ver = add_version(s, doc, cap, content, at)
+            self._link_reprints(s, doc, content, at)
         if prev is not None:
             events += self._change_events(s, doc, prev, ver, content, at)
         return events
@@ -239,6 +256,7 @@ class Recorder:
     ) -> list[Event]:
         doc = create_document(s, self.ctx.source_id, page.url, at, content)
         ver = add_version(s, doc, self._capture(s, rec, doc.id, content), content, at)
+        self._link_reprints(s, doc, content, at)
         set_cache_validators(doc, page.headers)
         details = {"title": ver.title, "terms": [h.term for h in content.hits]}
         return [self._event(s, "new", doc, ver.id, at, details)]

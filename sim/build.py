@@ -201,3 +201,57 @@ def make_documents(site: str, specs: tuple[DocSpec, ...], rng: random.Random, ro
         doc.states = [on if d >= spec.first_day else off for d in range(LAST_DAY + 1)]
         docs.append(doc)
     return docs
+
+
+def make_reprint(
+    site: str, key: str, source: Document, day: int, siblings: list[Document], rng: random.Random
+) -> Document:
+    """A ``site`` document first listed on ``day`` that reprints (转发) ``source``: a short local
+    cover paragraph, then ``source``'s body paragraphs verbatim as served on ``day``, under the
+    same title. Its identifiers fit between its ``siblings`` (same site) without changing them.
+    """
+    original = source.state(day).version
+    when = publish_time(rng, day)
+    before = [int(d.doc_id) for d in siblings if d.published < when]
+    after = [int(d.doc_id) for d in siblings if d.published > when]
+    lo, hi = _ID_RANGES[site][1]
+    low = max(before, default=_ID_RANGES[site][0]) + 1
+    high = min(after, default=low + hi) - 1
+    doc_id = rng.randint(low, high) if high > low else low + rng.randint(lo, hi)
+    agency = "山东省人民政府办公厅"
+    organ = next((d.index_no.split("/")[0] for d in siblings if d.index_no), "")
+    numbers = [d.index_no.rsplit("/", 1)[1].split("-") for d in siblings if d.index_no]
+    used = [int(serial) for year, serial in numbers if year == str(when.year)]
+    serial = max(used, default=rng.randint(20, 90)) + rng.randint(1, 9)
+    title = original.title
+    stamp = when.strftime("%Y%m%d")
+    cover = f"现将《{title}》转发给你们，请结合实际认真贯彻执行。"
+    doc = Document(
+        site=site,
+        key=key,
+        doc_id=str(doc_id),
+        path=_path(site, when, doc_id),
+        title=title,
+        agency=agency,
+        doc_number=_doc_number(site, agency, when.year, serial),
+        index_no=f"{organ}/{when.year}-{serial:05d}" if organ else "",
+        topic=source.topic,
+        written=max(source.published.date(), when.date() - timedelta(days=rng.randint(1, 2))),
+        published=when,
+        source=rng.choice(TRS_SOURCES) if site == "trs" else agency,
+        editor=rng.choice(EDITORS),
+        first_day=day,
+        keywords=source.keywords,
+        origin=source.origin,  # the text is the source's
+        attachments=(
+            Attachment(f"P0{stamp}{rng.randint(10**11, 10**12 - 1)}.pdf", "pdf", f"{title}.pdf"),
+            Attachment(f"W0{stamp}{rng.randint(10**11, 10**12 - 1)}.docx", "docx", f"{title}政策解读.docx"),
+        )
+        if site == "trs"
+        else (),
+    )
+    version = Version(title, (cover, *original.paragraphs), "有效", when)
+    off = DocState(exists=False, path=doc.path, listed=False, gone=None, version=version)
+    on = DocState(exists=True, path=doc.path, listed=True, gone=None, version=version)
+    doc.states = [on if d >= day else off for d in range(LAST_DAY + 1)]
+    return doc

@@ -9,12 +9,14 @@ picks texts, dates and identifiers. See docs/sim.md for the truth kinds and
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sim import content
-from sim.build import DocSpec, make_documents
+from sim.build import DocSpec, make_documents, make_reprint
 from sim.model import (
     LAST_DAY,
     SITES,
@@ -23,6 +25,7 @@ from sim.model import (
     Document,
     ExpectedEvent,
     TruthEvent,
+    Version,
     day_date,
     day_time,
     default_origins,
@@ -81,9 +84,10 @@ SPECS: dict[str, tuple[DocSpec, ...]] = {
 }
 
 # (day, kind, document key, detail)
-SCHEDULE: tuple[tuple[int, str, str, dict[str, str]], ...] = (
+SCHEDULE: tuple[tuple[int, str, str, dict[str, Any]], ...] = (
     (1, "revised", "g03", {"change": "inserted", "keyword": "社会信用体系"}),
     (1, "revised", "t02", {"change": "reworded"}),
+    (2, "revised", "t09", {"change": "reworded"}),  # flip-flop: reverted on day 3
     (2, "validity_changed", "t04", {"old": "有效", "new": "失效"}),
     (2, "metadata_changed", "g05", {"field": "title"}),
     (2, "deleted", "g07", {"how": "http_404"}),
@@ -91,11 +95,16 @@ SCHEDULE: tuple[tuple[int, str, str, dict[str, str]], ...] = (
     (3, "deleted", "t05", {"how": "http_410"}),
     (3, "deleted", "g08", {"how": "redirect_home"}),
     (3, "delisted", "g09", {}),
+    (3, "reverted", "t09", {"to_version": 1}),
     (4, "moved", "t06", {}),
+    (4, "cosmetic_edit", "g12", {"visible": False}),  # full-width digits and a \u3000 only
+    (5, "cosmetic_edit", "g11", {"visible": True, "class": "cosmetic"}),  # one ，→；
     (6, "restored", "g07", {}),
     (6, "deleted", "t07", {"how": "http_404"}),
     (7, "revised", "g10", {"change": "removed"}),
 )
+# (key, site, day, key of the reprinted document): a 转发 of another site's document
+REPRINTS: tuple[tuple[str, str, int, str], ...] = (("t12", "trs", 3, "g13"),)
 OUTAGES: dict[str, frozenset[int]] = {"wenming": frozenset({5})}
 BLOCKED: dict[str, int] = {"credit": 0}
 STABLE: dict[str, tuple[str, ...]] = {
@@ -183,7 +192,13 @@ class Scenario:
                 return None
             return origins[site] if path == "/" else origins[site] + path
 
-        return [replace(e, url=absolute(e.site, e.url) or "", new_url=absolute(e.site, e.new_url)) for e in self.events]
+        def new_site(event: TruthEvent) -> str:
+            """A reprint's ``new_url`` is the reprinted document, usually on another site."""
+            return self.document(event.detail["of"]).site if event.kind == "reprint" else event.site
+
+        return [
+            replace(e, url=absolute(e.site, e.url) or "", new_url=absolute(new_site(e), e.new_url)) for e in self.events
+        ]
 
 
 def _set_from(doc: Document, day: int, **changes: object) -> None:
@@ -206,13 +221,44 @@ def _reword(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], str, str]:
     raise ValueError("nothing to reword")
 
 
-def _apply(doc: Document, day: int, kind: str, detail: dict[str, str], rng: random.Random, top_id: int) -> TruthEvent:
+_TO_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_TO_HALF_WIDTH = str.maketrans("（），：；", "(),:;")
+
+
+def _width_edit(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], int, int]:
+    """An edit NFKC plus whitespace removal folds away: one run of ASCII digits becomes
+    full-width digits (or, in texts with no ASCII digits, one paragraph's full-width
+    brackets and commas become ASCII) and another paragraph gains a leading ``\u3000``.
+    Returns the new paragraphs and the indexes of the two touched paragraphs."""
+    body = range(1, len(paragraphs))  # paragraph 0 feeds the description meta: left alone
+    digits = next((i for i in body if re.search(r"[0-9]+", paragraphs[i])), None)
+    out = list(paragraphs)
+    if digits is not None:
+        out[digits] = re.sub(r"[0-9]+", lambda m: m.group(0).translate(_TO_FULL_WIDTH), out[digits], count=1)
+    else:
+        digits = next(i for i in body if paragraphs[i].translate(_TO_HALF_WIDTH) != paragraphs[i])
+        out[digits] = out[digits].translate(_TO_HALF_WIDTH)
+    spaced = next(i for i in body if i != digits and paragraphs[i] and not paragraphs[i][0].isspace())
+    out[spaced] = "\u3000" + out[spaced]
+    return tuple(out), digits, spaced
+
+
+def _punctuation_edit(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """One "，" (or, in a text without one, "、") becomes "；" in one body paragraph (not paragraph 0)."""
+    old = "，" if any("，" in p for p in paragraphs[1:]) else "、"
+    at = next(i for i in range(1, len(paragraphs)) if old in paragraphs[i])
+    out = list(paragraphs)
+    out[at] = out[at].replace(old, "；", 1)
+    return tuple(out), at
+
+
+def _apply(doc: Document, day: int, kind: str, detail: dict[str, Any], rng: random.Random, top_id: int) -> TruthEvent:
     """Change ``doc`` from ``day`` on and return the truth event (site-relative URL)."""
     state = doc.states[day]
     paragraphs = state.version.paragraphs
     when = day_time(day)
     new_url = None
-    info: dict[str, str] = dict(detail)
+    info: dict[str, Any] = dict(detail)
     if kind == "revised" and detail["change"] == "inserted":
         sentence = content.KEYWORD_SENTENCES[detail["keyword"]]
         at = min(3, len(paragraphs) - 1)
@@ -226,6 +272,26 @@ def _apply(doc: Document, day: int, kind: str, detail: dict[str, str], rng: rand
         at = len(paragraphs) // 2
         info["text"] = paragraphs[at]
         _set_version(doc, day, paragraphs=paragraphs[:at] + paragraphs[at + 1 :], modified=when)
+    elif kind == "reverted":
+        # back to the first version's text; Last-Modified still moves on (it is a new edit)
+        versions: list[Version] = []
+        for d in range(doc.first_day, day):
+            if not versions or doc.states[d].version != versions[-1]:
+                versions.append(doc.states[d].version)
+        target = versions[int(detail["to_version"]) - 1]
+        info.update(old="\n".join(paragraphs), new="\n".join(target.paragraphs))
+        _set_version(
+            doc, day, title=target.title, paragraphs=target.paragraphs, validity=target.validity, modified=when
+        )
+    elif kind == "cosmetic_edit" and not detail["visible"]:
+        # nothing a comparison form keeps changes, not even lastmodifiedtime
+        changed, digits, spaced = _width_edit(paragraphs)
+        _set_version(doc, day, paragraphs=changed)
+        info.update(old=paragraphs[digits], new=changed[digits], indented=changed[spaced])
+    elif kind == "cosmetic_edit":
+        changed, at = _punctuation_edit(paragraphs)
+        _set_version(doc, day, paragraphs=changed, modified=when)
+        info.update(old=paragraphs[at], new=changed[at])
     elif kind == "metadata_changed":
         info.update(old=state.version.title, new=state.version.title + "（修订）")
         _set_version(doc, day, title=info["new"], modified=when)
@@ -273,6 +339,15 @@ def build_scenario(seed: int = 42, corpus_dir: Path | None = None, use_corpus: b
         doc = by_key[key]
         top = max(int(d.doc_id) for d in documents[doc.site])
         events.append(_apply(doc, day, kind, detail, random.Random(f"{seed}:{key}:{day}"), top))
+    for key, site, day, of in REPRINTS:
+        source = by_key[of]
+        rng = random.Random(f"{seed}:{site}:{key}")
+        doc = make_reprint(site, key, source, day, documents[site], rng)
+        doc.related = tuple((s.title, s.path) for s in documents[site] if s.key in STABLE[site])
+        documents[site].append(doc)
+        detail = {"key": key, "title": doc.title, "doc_number": doc.doc_number}
+        events.append(TruthEvent(day, "new", site, doc.path, None, detail))
+        events.append(TruthEvent(day, "reprint", site, doc.path, source.state(day).path, {"of": of}))
     for site, days in OUTAGES.items():
         events.extend(TruthEvent(d, "outage", site, "/", None, {"status": "503"}) for d in sorted(days))
     for site, day in BLOCKED.items():

@@ -6,6 +6,9 @@ follows on the first day with at least ``confirm_failures`` failures spanning at
 ``confirm_hours`` (day + 2 with the defaults). Checks on a site's outage day are neither
 failures nor successes, and events that happen on an outage day are seen the next day
 the site answers. Sites behind a bot wall yield one ``blocked`` event and nothing else.
+A revert (A→B→A) is a revision like any other; a cosmetic edit is a revision only when
+a comparison that folds width and whitespace still sees it (``detail["visible"]``); a
+reprint link between two documents is not an event (the reprint's own ``new`` is).
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ _PASS_THROUGH = {
     "metadata_changed": "metadata_changed",
     "validity_changed": "validity_changed",
     "delisted": "delisted",
+    "reverted": "revised",
 }
+
+
+def _reported(event: TruthEvent) -> bool:
+    """False for world changes a correct crawler does not report."""
+    if event.kind == "reprint":
+        return False
+    return not (event.kind == "cosmetic_edit" and not event.detail.get("visible", True))
 
 
 @dataclass
@@ -53,7 +64,7 @@ def _walk(
                 out.append(ExpectedEvent(event.day, "blocked", event.url))
         elif event.kind == "outage":
             out.append(ExpectedEvent(event.day, "site_unreachable", event.url))
-        elif event.site not in blocked:
+        elif event.site not in blocked and _reported(event):
             by_day.setdefault(_observed_day(event.site, event.day, outages), []).append(event)
     watches: dict[str, _Watch] = {}
     for day in range(horizon + 1):
@@ -63,6 +74,8 @@ def _walk(
                 out.append(ExpectedEvent(day, "new", event.url))
             elif event.kind in _PASS_THROUGH:
                 out.append(ExpectedEvent(day, _PASS_THROUGH[event.kind], event.url))
+            elif event.kind == "cosmetic_edit":  # visible: a (cosmetic) revision
+                out.append(ExpectedEvent(day, "revised", event.url))
             elif event.kind == "moved" and event.new_url:
                 out.append(ExpectedEvent(day, "moved", event.new_url))
                 watches.pop(event.url, None)

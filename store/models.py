@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -154,6 +155,7 @@ class Version(Base):
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     page_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     index_text: Mapped[str] = mapped_column(Text, default="")
+    sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class KeywordHit(Base):
@@ -197,6 +199,18 @@ class ListingSighting(Base):
     last_run_id: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     page_url: Mapped[str] = mapped_column(Text, default="")
+
+
+class Reprint(Base):
+    """A document on one site that republishes (转发) a document first seen on another site."""
+
+    __tablename__ = "reprint"
+    __table_args__ = (UniqueConstraint("document_id", "original_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    original_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Subscriber(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from common.clock import beijing, to_utc
-from store.models import Alert, Capture, Document, Event, Source, Version
+from store.models import Alert, Capture, Document, Event, Reprint, Source, Version
 from store.repo import document_by_url
 
 
@@ -93,7 +93,28 @@ def history(session: Session, url_or_id: str) -> dict[str, Any] | None:
             for c in caps
         ],
         "events": [event_dict(e) for e in evs],
+        "reprints": reprints(session, doc.id),
     }
+
+
+def reprints(session: Session, doc_id: int) -> list[dict[str, Any]]:
+    """Documents on other sites linked to ``doc_id`` as its original or its reprints."""
+    out = []
+    rows = session.scalars(select(Reprint).where((Reprint.document_id == doc_id) | (Reprint.original_id == doc_id)))
+    for link in rows:
+        other_id = link.original_id if link.document_id == doc_id else link.document_id
+        other = session.get(Document, other_id)
+        role = "original" if link.document_id == doc_id else "reprint"
+        out.append(
+            {
+                "role": role,
+                "doc_id": other_id,
+                "url": other.url if other else None,
+                "similarity": link.similarity,
+                "found_at": _iso(link.found_at),
+            }
+        )
+    return out
 
 
 def search(session: Session, tokens: list[str], limit: int = 50) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from processing.types import Extracted, KeywordHit
-from store.models import Capture, Document, DocumentUrl, Event, Source, Version
+from store.models import Capture, Document, DocumentUrl, Event, Reprint, Source, Version
 from store.models import KeywordHit as HitRow
 
 _ZSTD = zstandard.ZstdCompressor(level=3)
@@ -53,6 +53,7 @@ class Content:
     title_key: str | None
     index_text: str
     hits: tuple[KeywordHit, ...] = ()
+    sketch: bytes | None = None
 
 
 def host_of(url: str) -> str:
@@ -249,6 +250,7 @@ def add_version(session: Session, doc: Document, capture: Capture, content: Cont
         attachments=[{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
         page_meta=dict(content.extracted.page_meta),
         index_text=content.index_text,
+        sketch=content.sketch,
     )
     session.add(ver)
     session.flush()
@@ -280,3 +282,24 @@ def set_cache_validators(doc: Document, headers: dict[str, str]) -> None:
     lower = {k.lower(): v for k, v in headers.items()}
     doc.etag = lower.get("etag") or None
     doc.last_modified = lower.get("last-modified") or None
+
+
+def sketches_elsewhere(session: Session, host: str) -> list[tuple[Document, bytes]]:
+    """Documents of other hosts with the MinHash sketch of their current version (reprint candidates)."""
+    q = (
+        select(Document, Version.sketch)
+        .join(Version, Version.id == Document.current_version_id)
+        .where(Document.host != host, Version.sketch.is_not(None))
+    )
+    return [(doc, sketch) for doc, sketch in session.execute(q) if sketch is not None]
+
+
+def add_reprint(session: Session, document_id: int, original_id: int, similarity: float, at: datetime) -> bool:
+    """Link a reprint to its original (once); True when the link is new."""
+    exists = session.scalar(
+        select(Reprint.id).where(Reprint.document_id == document_id, Reprint.original_id == original_id)
+    )
+    if exists is not None:
+        return False
+    session.add(Reprint(document_id=document_id, original_id=original_id, similarity=similarity, found_at=at))
+    return True

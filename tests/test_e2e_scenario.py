@@ -125,3 +125,17 @@ def test_demo_command_reports_every_event_kind(tmp_path):
         assert int(counts[f"event: {kind}"]) > 0, kind
     assert int(counts["emails sent"]) > 0 and int(counts["versions"]) > int(counts["documents"])
     assert (tmp_path / "demo" / "archive.db").is_file()
+
+
+def test_scenario_reprints_and_revision_classes(scenario_run):
+    events, web, _sink, config = scenario_run
+    truth = web.truth()
+    (reprint,) = [t for t in truth if t.kind == "reprint"]
+    hist = json.loads(_cli(config, "history", reprint.url, "--json"))
+    assert [(r["role"], r["url"]) for r in hist["reprints"]] == [("original", reprint.new_url)]
+    visible = [t for t in truth if t.kind == "cosmetic_edit" and t.detail.get("visible")]
+    classes = {e["url"]: e["details"].get("class") for e in events if e["kind"] == "revised"}
+    assert visible and all(classes[t.url] == "cosmetic" for t in visible)
+    (revert,) = [t for t in truth if t.kind == "reverted"]
+    reverted = [e for e in events if e["url"] == revert.url and e["details"].get("reverted_to_version")]
+    assert [e["details"]["reverted_to_version"] for e in reverted] == [1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import html
 import io
 import json
 import os
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -23,7 +25,7 @@ import pypdf
 import pytest
 
 from sim.content import KEYWORDS, corpus_dir, gbk_safe, parse_corpus_markdown
-from sim.model import LAST_DAY, SITES, ExpectedEvent, default_origins
+from sim.model import LAST_DAY, SITES, ExpectedEvent, TruthEvent, default_origins
 from sim.scenario import build_scenario, expected_events, pending_verdicts
 from sim.server import SimWeb
 
@@ -497,7 +499,7 @@ def test_no_corpus_mode_generates_policy_text(tmp_path, monkeypatch):
     assert not scenario.uses_corpus
     docs = [d for site in SITES for d in scenario.documents[site]]
     assert all(d.origin == "generated" for d in docs)
-    assert len({d.title for d in docs}) == len(docs)
+    assert len({d.title for d in docs}) == len(docs) - 1  # t12 reprints g13 under its title
     assert scenario.document("g01").title.startswith("国务院")
     with SimWeb(base_port=0, scenario=scenario) as sim:
         status, _, body = fetch(sim.site_url("govcn") + scenario.document("g01").path)
@@ -546,9 +548,9 @@ def test_expected_events_full_scenario():
     truth = scenario.truth(origins)
     kinds = collections.Counter(e.kind for e in truth)
     assert kinds == {
-        "new": 35,
+        "new": 36,
         "deleted": 5,
-        "revised": 3,
+        "revised": 4,
         "metadata_changed": 1,
         "validity_changed": 1,
         "delisted": 1,
@@ -556,17 +558,21 @@ def test_expected_events_full_scenario():
         "restored": 1,
         "outage": 1,
         "blocked": 1,
+        "cosmetic_edit": 2,
+        "reverted": 1,
+        "reprint": 1,
     }
     events = expected_events(truth)
     per_day = collections.Counter(e.day for e in events)
-    # day 0: 12 + 10 + 5 new, 1 blocked; day 1: 2 new, 2 revised; day 2: validity, metadata, 2 suspected;
-    # day 3: 2 suspected, delisted; day 4: moved, new, 2 removed; day 5: site_unreachable, 2 removed;
+    # day 0: 12 + 10 + 5 new, 1 blocked; day 1: 2 new, 2 revised; day 2: validity, metadata, 2 suspected,
+    # revised (t09); day 3: 2 suspected, delisted, new (t12), revised (t09 reverted); day 4: moved, new,
+    # 2 removed (g12's width-only edit is no event); day 5: site_unreachable, 2 removed, revised (g11 ，→；);
     # day 6: reappeared, new, suspected; day 7: revised, new.
-    assert dict(per_day) == {0: 28, 1: 4, 2: 4, 3: 3, 4: 4, 5: 3, 6: 3, 7: 2}
-    assert len(events) == 51
+    assert dict(per_day) == {0: 28, 1: 4, 2: 5, 3: 5, 4: 4, 5: 4, 6: 3, 7: 2}
+    assert len(events) == 55
     assert collections.Counter(e.kind for e in events) == {
-        "new": 32,
-        "revised": 3,
+        "new": 33,
+        "revised": 6,
         "metadata_changed": 1,
         "validity_changed": 1,
         "suspected_removed": 5,
@@ -603,12 +609,126 @@ def test_expected_events_full_scenario():
     quick = expected_events(truth, confirm_failures=2, confirm_hours=24)
     assert ExpectedEvent(3, "removed", at("g07")) in quick
     assert ExpectedEvent(7, "removed", at("t07")) in quick
-    assert len(expected_events(truth, last_day=3)) == 28 + 4 + 4 + 3
+    assert len(expected_events(truth, last_day=3)) == 28 + 4 + 5 + 5
+    # cosmetic edits, flip-flop and reprint
+    assert not [e for e in events if e.url == at("g12") and e.day > 0]
+    assert [(e.day, e.kind) for e in events if e.url == at("g11")] == [(0, "new"), (5, "revised")]
+    assert [(e.day, e.kind) for e in events if e.url == at("t09")] == [(0, "new"), (2, "revised"), (3, "revised")]
+    assert [(e.day, e.kind) for e in events if e.url == at("t12", 3)] == [(3, "new")]
+    assert not [e for e in events if e.url == at("g13", 3) and e.day != 1]
+    reprint = [e for e in truth if e.kind == "reprint"]
+    assert reprint == [TruthEvent(3, "reprint", "trs", at("t12", 3), at("g13", 3), {"of": "g13"})]
+    cosmetic = {e.detail["key"]: (e.day, e.detail["visible"]) for e in truth if e.kind == "cosmetic_edit"}
+    assert cosmetic == {"g12": (4, False), "g11": (5, True)}
+    assert [e.detail["to_version"] for e in truth if e.kind == "reverted" and e.url == at("t09")] == [1]
 
 
 def test_sim_server_truth_uses_bound_ports(web):
     assert {e.url.split("/")[2] for e in web.truth()} == {o.split("/")[2] for o in web.origins.values()}
-    assert len(web.expected()) == 51
+    assert len(web.expected()) == 55
+    reprint = next(e for e in web.truth() if e.kind == "reprint")
+    assert reprint.new_url == web.site_url("govcn") + web.scenario.document("g13").path
+
+
+# -- cosmetic edits, flip-flop, reprint -------------------------------------------------------
+
+GOVCN_BODY_P = re.compile(r'<p style="text-indent: 2em; text-align: justify;">(.*?)</p>')
+TRS_BODY_P = re.compile(r'<p style="text-indent: 2em;">(.*?)</p>')
+
+
+def _body(web: SimWeb, key: str, day: int) -> list[str]:
+    """The body paragraphs of ``key`` as served over HTTP on ``day``."""
+    web.set_day(day)
+    status, _, raw = fetch(url(web, key))
+    assert status == 200
+    pattern = GOVCN_BODY_P if web.scenario.document(key).site == "govcn" else TRS_BODY_P
+    return [html.unescape(p) for p in pattern.findall(text(raw))]
+
+
+def _folded(paragraphs: list[str]) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", "\n".join(paragraphs)))
+
+
+def test_width_only_edit_is_folded_away(web):
+    before, after = _body(web, "g12", 3), _body(web, "g12", 4)
+    assert before != after and "\n".join(before).encode() != "\n".join(after).encode()
+    assert _folded(before) == _folded(after)
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
+    assert len(changed) == 2
+    assert any(a == "\u3000" + b for b, a in changed)
+    widened = [(b, a) for b, a in changed if a != "\u3000" + b]
+    assert len(widened) == 1
+    b, a = widened[0]
+    if re.search(r"[0-9]", b):  # corpus and generated texts alike: digits when there are any
+        assert re.search(r"[０-９]+", a) and len(a) == len(b)
+    assert {unicodedata.east_asian_width(c) for x, y in zip(b, a, strict=True) if x != y for c in x + y} <= {"F", "Na"}
+    web.set_day(3)
+    page3 = text(fetch(url(web, "g12"))[2])
+    web.set_day(4)
+    page4 = text(fetch(url(web, "g12"))[2])
+    assert re.findall(r'<meta name="lastmodifiedtime"[^>]*>', page3) == re.findall(
+        r'<meta name="lastmodifiedtime"[^>]*>', page4
+    )
+
+
+def test_punctuation_only_edit(web):
+    before, after = _body(web, "g11", 4), _body(web, "g11", 5)
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if b != a]
+    assert len(changed) == 1
+    b, a = changed[0]
+    assert len(a) == len(b) and a.count("；") == b.count("；") + 1 and a.count("，") == b.count("，") - 1
+    assert b.replace("，", "；", 1) == a
+    doc = web.scenario.document("g11")
+    assert doc.state(5).version.title == doc.state(4).version.title == doc.title
+
+
+def test_flip_flop_reverts_to_identical_body(web):
+    day1, day2, day3 = _body(web, "t09", 1), _body(web, "t09", 2), _body(web, "t09", 3)
+    assert day2 != day1 and len(day2) == len(day1)
+    assert sum(a != b for a, b in zip(day1, day2, strict=True)) == 1
+    assert day3 == day1
+    web.set_day(1)
+    page1 = fetch(url(web, "t09"))
+    web.set_day(3)
+    page3 = fetch(url(web, "t09"))
+    assert page3[2] == page1[2]  # same text and metadata
+    assert page3[1]["Last-Modified"] != page1[1]["Last-Modified"]  # but edited again on day 3
+    doc = web.scenario.document("t09")
+    assert doc.state(3).version.paragraphs == doc.original.paragraphs
+
+
+def test_reprint_across_sites(web):
+    t12, g13 = web.scenario.document("t12"), web.scenario.document("g13")
+    assert t12.first_day == 3 and t12.site == "trs"
+    assert re.fullmatch(r"/xxgk/zcwj/202603/t20260305_\d+\.html", t12.path)
+    assert re.fullmatch(r"鲁政办字(\[2026\]|（2026）)\d+号", t12.doc_number)
+    assert t12.index_no.startswith(web.scenario.document("t10").index_no.split("/")[0] + "/2026-")
+    assert t12.agency == "山东省人民政府办公厅" and t12.title == g13.state(3).version.title
+    assert len({d.doc_number for d in web.scenario.documents["trs"]}) == len(web.scenario.documents["trs"])
+    web.set_day(2)
+    assert fetch(web.site_url("trs") + t12.path)[0] == 404
+    assert t12.path not in listed_paths(web, "trs")
+    source, reprint = _body(web, "g13", 3), _body(web, "t12", 3)
+    assert reprint[0] == f"现将《{g13.title}》转发给你们，请结合实际认真贯彻执行。"
+    assert reprint[1:] == source
+    page = text(fetch(url(web, "t12"))[2])
+    for field in (t12.doc_number, t12.index_no, t12.title, t12.agency):
+        assert html.escape(field) in page
+    assert t12.path in listed_paths(web, "trs")
+    origin = web.site_url("trs")
+    pages = [text(fetch(origin + p)[2]) for p in ("/xxgk/zcwj/index.html", "/xxgk/zcwj/index_1.html")]
+    items = [LI_TRS.findall(p) for p in pages]
+    assert [len(i) for i in items] == [8, 2]  # t01..t10 less t05 (gone on day 3), plus t12
+    assert items[0][0][0] == "./" + t12.path[len("/xxgk/zcwj/") :]  # newest first
+    web.set_day(4)
+    items = [LI_TRS.findall(text(fetch(origin + p)[2])) for p in ("/xxgk/zcwj/index.html", "/xxgk/zcwj/index_1.html")]
+    assert [len(i) for i in items] == [8, 3]
+    dates = [d for page_items in items for _, _, d in page_items]
+    assert dates == sorted(dates, reverse=True)
+    assert 'createPageHTML(2, 0, "index", "html");' in text(fetch(origin + "/xxgk/zcwj/index.html")[2])
+    assert fetch(origin + "/xxgk/zcwj/index_2.html")[0] == 404
+    folder = t12.path.rsplit("/", 1)[0]
+    assert fetch(f"{origin}{folder}/{t12.attachments[0].name}")[0] == 200
 
 
 # -- the CLI entry point ---------------------------------------------------------------------

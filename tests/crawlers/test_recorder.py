@@ -182,3 +182,29 @@ def test_revision_classes_reach_events_and_cosmetic_ones_send_no_alert(recorder)
         revised = s.scalars(select(Event).where(Event.kind == "revised")).one()
         alerted = [s.get(Event, a.event_id).kind for a in s.scalars(select(Alert))]
     assert revised.details["class"] == "cosmetic" and alerted == ["new"]
+
+
+def test_a_reprint_on_another_site_is_linked_to_its_original(recorder):
+    from store.models import Reprint
+    from store.queries import history
+
+    original = page("g13", 1)
+    recorder.record(original)
+    recorder.record(page("g01", 1))  # unrelated document on the same site
+    cover = "<p>现将国务院文件转发给你们，请结合实际认真贯彻执行。</p>"
+    html = original.body.decode("utf-8").replace(
+        '<div class="trs_editor_view', cover + '<div class="trs_editor_view', 1
+    )
+    assert cover in html
+    copy_url = ORIGINS["trs"] + "/xxgk/zcwj/202603/t20260305_700001.html"
+    recorder.record(
+        FetchedPage(copy_url, copy_url, 200, original.headers, html.encode("utf-8"), T0 + timedelta(days=3), {})
+    )
+    with recorder.ctx.sessions() as s:
+        (link,) = s.scalars(select(Reprint)).all()
+        copy = s.get(Event, 3)
+        assert copy.kind == "new" and copy.url == copy_url  # a reprint is a new document of its own site
+        hist = history(s, copy_url)
+    assert hist is not None
+    assert 0.8 <= link.similarity < 1.0  # alike, not identical: the cover note differs
+    assert hist["reprints"][0]["role"] == "original" and hist["reprints"][0]["url"] == original.url
