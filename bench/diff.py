@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
 from functools import partial
 
 import fast_diff_match_patch as fast_dmp
+from _timing import median_time
 from diff_match_patch import diff_match_patch
 
 from processing.diff import word_diff
@@ -62,15 +60,6 @@ def make_pair(paras: list[str], kb: int, rng: random.Random) -> tuple[str, str]:
         else:
             new[i] = ""
     return "\n".join(chosen), "\n".join(p for p in new if p)
-
-
-def median_time(fn: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def pure_char(old: str, new: str) -> None:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
-from collections.abc import Callable
 from functools import partial
 
+from _timing import median_time
 from bs4 import BeautifulSoup
 
 from processing.decode import decode_html
@@ -44,17 +42,6 @@ def portal_page(target: int = TARGET_BYTES) -> str:
     return page.replace("<body>", "<body>" + shell, 1) if "<body>" in page else shell + page
 
 
-def per_page(fn: Callable[[], object], rounds: int) -> float:
-    """Median seconds per call over ``rounds`` calls (after one warm-up)."""
-    fn()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _extract(raw: bytes, content_type: str, url: str) -> object:
     return extract(decode_html(raw, content_type).text, url)
 
@@ -76,8 +63,8 @@ def main() -> None:
     rows = []
     for enc in ("utf-8", "gbk"):
         raw = text.encode(enc, errors="replace")
-        ours = per_page(partial(_extract, raw, f"text/html; charset={enc}", url), rounds)
-        bare = per_page(partial(_bare_parse, raw, "gb18030" if enc == "gbk" else enc), rounds)
+        ours = median_time(partial(_extract, raw, f"text/html; charset={enc}", url), rounds, warmup=1)
+        bare = median_time(partial(_bare_parse, raw, "gb18030" if enc == "gbk" else enc), rounds, warmup=1)
         rows.append((enc, len(raw), ours, bare))
     print(f"{'page':<8}{'KB':>6}{'extraction ms':>15}{'pages/s':>9}{'bs4 parse ms':>14}{'pages/s':>9}{'ratio':>7}")
     for enc, size, ours, bare in rows:
