@@ -84,11 +84,17 @@ def _day(at: str) -> int:
     return (parse_instant(at) - T0).days
 
 
-def test_scenario_events_match_ground_truth(scenario_run):
+def test_scenario_events_match_ground_truth(scenario_run, capsys):
     events, web, _sink, _config = scenario_run
     got = Counter((_day(e["at"]), e["kind"], e["url"]) for e in events)
     want = Counter((e.day, e.kind, e.url) for e in expected_events(web.truth(), LAST_DAY))
     missing, extra = want - got, got - want
+    hits = sum((got & want).values())
+    with capsys.disabled():
+        print(
+            f"\n[scenario] {sum(want.values())} expected, {sum(got.values())} reported: "
+            f"precision {hits / max(1, sum(got.values())):.3f}, recall {hits / max(1, sum(want.values())):.3f}"
+        )
     summary = f"{sum(want.values())} expected, {sum(got.values())} reported"
     assert not missing and not extra, f"{summary}\nmissing: {sorted(missing)}\nextra: {sorted(extra)}"
     kinds = {k for _, k, _ in want}
