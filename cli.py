@@ -215,6 +215,13 @@ def _evidence_line(details: dict[str, Any]) -> str:
     if gone:
         seen = f"last seen OK {ok['at'][:16]}" if ok else "never seen OK"
         parts.append(f"{seen} … first seen gone ({gone['outcome']}) {gone['at'][:16]}")
+    if "changed" in details:  # a reappearance, compared with the last version seen
+        since = f"v{details.get('last_seen_seq')}"
+        if details["changed"]:
+            delta = f"+{details.get('inserted_chars', 0)}/-{details.get('deleted_chars', 0)} chars"
+            parts.append(f"changed since {since}: {', '.join(details.get('changes', []))} ({delta})")
+        else:
+            parts.append(f"unchanged since {since}")
     return "  " + "; ".join(parts) if parts else ""
 
 

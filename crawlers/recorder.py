@@ -174,7 +174,7 @@ class Recorder:
         if doc is not None and doc.url != page.url:
             add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=kind)
             return []  # an old URL of a moved document
-        if outcome is Outcome.OK and doc is not None and extracted is not None and self._is_stub(s, doc, extracted):
+        if outcome is Outcome.OK and doc is not None and extracted is not None and self._is_gone(s, doc, extracted):
             outcome = Outcome.SOFT_404
             rec = replace(rec, outcome=str(outcome))
             self.log.outcomes[page.url] = outcome
@@ -196,14 +196,18 @@ class Recorder:
         """Link near-duplicates on other sites: the one first seen earlier is the original."""
         if content.sketch is None:
             return
-        for other, sketch in sketches_elsewhere(s, doc.host):
+        for other, sketch in sketches_elsewhere(s, doc.host, content.sketch):
             score = similarity(content.sketch, sketch)
             if score >= REPRINT_THRESHOLD:
                 original, copy = (other, doc) if to_utc(other.first_seen) <= to_utc(doc.first_seen) else (doc, other)
                 if add_reprint(s, copy.id, original.id, round(score, 3), at):
                     self.log.stats["reprints_linked"] += 1
 
-    def _is_stub(self, s: Session, doc: Document, extracted: Extracted) -> bool:
+    def _is_gone(self, s: Session, doc: Document, extracted: Extracted) -> bool:
+        """A known document URL answering 200 with a stub, or with a column/listing page in place
+        of the document (no redirect): a soft 404, not a revision and not a sign of life."""
+        if extracted.kind == PageKind.LISTING:
+            return True
         prev = current_version(s, doc)
         return prev is not None and is_stub_of(extracted, prev.text, prev.title)
 
@@ -232,7 +236,7 @@ class Recorder:
         prev = current_version(s, doc)
         if prev is not None and prev.text_sha256 == content.text_sha256 and prev.meta_sha256 == content.meta_sha256:
             cap.version_id = prev.id
-            return events
+            return note_reappearance(events, prev, [])
         earlier = find_version(s, doc.id, content.text_sha256, content.meta_sha256) if prev is not None else None
         if earlier is not None:  # A→B→A: a re-capture of the earlier version, not a new one
             cap.version_id = doc.current_version_id = earlier.id
@@ -241,7 +245,8 @@ class Recorder:
             ver = add_version(s, doc, cap, content, at)
             self._link_reprints(s, doc, content, at)
         if prev is not None:
-            events += self._change_events(s, doc, prev, ver, content, at)
+            changes = self._change_events(s, doc, prev, ver, content, at)
+            events = note_reappearance(events, prev, changes) + changes
         return events
 
     def _capture(self, s: Session, rec: FetchRecord, doc_id: int, content: Content) -> Capture:
@@ -311,6 +316,28 @@ class Recorder:
                 self._event(s, "metadata_changed", doc, ver.id, at, {**base, "class": "metadata", "fields": changes})
             )
         return out
+
+
+def note_reappearance(events: list[Event], last_seen: Version, changes: list[Event]) -> list[Event]:
+    """Give a ``reappeared`` event its comparison with the last version seen before the removal:
+    ``changed`` false, or the change events' kinds and the word-level diff summary."""
+    for ev in events:
+        if ev.kind != "reappeared":
+            continue
+        extra: dict[str, Any] = {"last_seen_version": last_seen.id, "last_seen_seq": last_seen.seq}
+        extra["changed"] = bool(changes)
+        if changes:
+            extra["changes"] = [c.kind for c in changes]
+            extra["to_version"] = ev.version_id = changes[0].version_id
+            revised = next((c for c in changes if c.kind == "revised"), None)
+            keep = ("class", "inserted_chars", "deleted_chars", "articles_added", "articles_removed",
+                    "articles_changed", "terms_added", "terms_removed", "diff_text")  # fmt: skip
+            extra.update({k: v for k, v in (revised.details if revised else {}).items() if k in keep})
+            fields = next((c.details.get("fields") for c in changes if c.kind == "metadata_changed"), None)
+            if fields:
+                extra["fields"] = fields
+        ev.details = {**ev.details, **extra}
+    return events
 
 
 def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], at: datetime) -> int:

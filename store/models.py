@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -156,6 +157,15 @@ class Version(Base):
     page_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     index_text: Mapped[str] = mapped_column(Text, default="")
     sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class SketchBand(Base):
+    """One LSH band key of a version's MinHash signature (see ``store.lsh``)."""
+
+    __tablename__ = "sketch_band"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class KeywordHit(Base):

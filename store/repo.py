@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from processing.types import Extracted, KeywordHit
-from store.models import Capture, Document, DocumentUrl, Event, Reprint, Source, Version
+from store.lsh import band_keys
+from store.models import Capture, Document, DocumentUrl, Event, Reprint, SketchBand, Source, Version
 from store.models import KeywordHit as HitRow
 
 _ZSTD = zstandard.ZstdCompressor(level=3)
@@ -256,6 +257,8 @@ def add_version(session: Session, doc: Document, capture: Capture, content: Cont
     session.flush()
     for hit in content.hits:
         session.add(HitRow(version_id=ver.id, term=hit.term, grp=hit.group, count=hit.count))
+    if content.sketch is not None:
+        session.add_all(SketchBand(version_id=ver.id, key=key) for key in band_keys(content.sketch))
     doc.current_version_id = ver.id
     doc.doc_number_norm = meta.doc_number_norm or doc.doc_number_norm
     doc.index_number = meta.index_number or doc.index_number
@@ -284,14 +287,19 @@ def set_cache_validators(doc: Document, headers: dict[str, str]) -> None:
     doc.last_modified = lower.get("last-modified") or None
 
 
-def sketches_elsewhere(session: Session, host: str) -> list[tuple[Document, bytes]]:
-    """Documents of other hosts with the MinHash sketch of their current version (reprint candidates)."""
+def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple[Document, bytes]]:
+    """Reprint candidates for a signature: documents of other hosts whose current version shares
+    at least one LSH band key with it (an index lookup, see ``store.lsh``), with their sketches."""
+    keys = band_keys(sketch)
+    if not keys:
+        return []
+    matching = select(SketchBand.version_id).where(SketchBand.key.in_(keys)).distinct()
     q = (
         select(Document, Version.sketch)
         .join(Version, Version.id == Document.current_version_id)
-        .where(Document.host != host, Version.sketch.is_not(None))
+        .where(Document.host != host, Version.sketch.is_not(None), Version.id.in_(matching))
     )
-    return [(doc, sketch) for doc, sketch in session.execute(q) if sketch is not None]
+    return [(doc, sk) for doc, sk in session.execute(q) if sk is not None]
 
 
 def add_reprint(session: Session, document_id: int, original_id: int, similarity: float, at: datetime) -> bool:

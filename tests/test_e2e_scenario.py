@@ -145,3 +145,8 @@ def test_scenario_reprints_and_revision_classes(scenario_run):
     (revert,) = [t for t in truth if t.kind == "reverted"]
     reverted = [e for e in events if e["url"] == revert.url and e["details"].get("reverted_to_version")]
     assert [e["details"]["reverted_to_version"] for e in reverted] == [1]
+    (restored,) = [t for t in truth if t.kind == "restored"]  # same text as before the deletion
+    back = [e for e in events if e["url"] == restored.url and e["kind"] == "reappeared"]
+    assert [(e["details"]["changed"], e["details"]["last_seen_seq"]) for e in back] == [(False, 1)]
+    text = _cli(config, "history", restored.url)
+    assert "reappeared" in text and "unchanged since v1" in text

@@ -208,3 +208,60 @@ def test_a_reprint_on_another_site_is_linked_to_its_original(recorder):
     assert hist is not None
     assert 0.8 <= link.similarity < 1.0  # alike, not identical: the cover note differs
     assert hist["reprints"][0]["role"] == "original" and hist["reprints"][0]["url"] == original.url
+
+
+def _remove_for_three_checks(recorder, key: str) -> None:
+    from crawlers.recorder import RunLog
+
+    for day in (2, 3, 4):
+        recorder.log = RunLog()
+        recorder.record(page(key, day, status=404, body=b"<html>404</html>"))
+        reconcile(recorder.ctx, recorder.log, T0 + timedelta(days=day), listing_complete=True, has_listing=False)
+
+
+def test_reappeared_unchanged_says_so(recorder):
+    first = page("g02", 0)
+    recorder.record(first)
+    _remove_for_three_checks(recorder, "g02")
+    back = FetchedPage(first.url, first.url, 200, first.headers, first.body, T0 + timedelta(days=5), {})
+    assert recorder.record(back) == ["reappeared"]
+    with recorder.ctx.sessions() as s:
+        ev = s.scalars(select(Event).where(Event.kind == "reappeared")).one()
+        v1 = s.scalars(select(Version)).one()
+    assert ev.details["changed"] is False and ev.details["last_seen_seq"] == 1
+    assert ev.details["last_seen_version"] == v1.id and ev.version_id == v1.id
+
+
+def test_reappeared_with_new_text_carries_the_diff_against_the_last_version_seen(recorder):
+    recorder.record(page("g02", 0))
+    _remove_for_three_checks(recorder, "g02")
+    para = SCENARIO.document("g02").original.paragraphs[-2]
+    assert para.endswith("。")
+    added = "，并建立失信惩戒对象名单制度"
+    assert recorder.record(_variant("g02", 5, para, para[:-1] + added + "。")) == [
+        "reappeared",
+        "revised",
+    ]
+    with recorder.ctx.sessions() as s:
+        ev = s.scalars(select(Event).where(Event.kind == "reappeared")).one()
+        revised = s.scalars(select(Event).where(Event.kind == "revised")).one()
+    d = ev.details
+    assert d["changed"] is True and d["changes"] == ["revised"] and d["last_seen_seq"] == 1
+    assert d["to_version"] == revised.version_id == ev.version_id
+    assert d["class"] == "substantive" and d["inserted_chars"] == len(added) and d["deleted_chars"] == 0
+    assert "{+" + added + "+}" in d["diff_text"]
+
+
+def test_a_document_url_serving_a_column_page_is_a_soft_404_not_alive(recorder):
+    recorder.record(page("g01", 0))
+    column = RENDER.resolve("govcn", "/zhengce/zuixin/home_0.htm", {}, 1).body.decode("utf-8")
+    head, rest = column.split('<ul class="list">', 1)
+    items, tail = rest.split("</ul>", 1)
+    assert items.count("<li>") >= 10  # it really is the column page; made long enough that the stub
+    long_column = (head + '<ul class="list">' + items * 12 + "</ul>" + tail).encode()  # rule alone won't fire
+    assert recorder.record(page("g01", 1, body=long_column)) == []  # neither "revised" nor a sign of life
+    reconcile(recorder.ctx, recorder.log, T0 + timedelta(days=1), listing_complete=True, has_listing=False)
+    with recorder.ctx.sessions() as s:
+        kinds = [(e.kind, e.details.get("how")) for e in s.scalars(select(Event).order_by(Event.id))]
+        assert len(list(s.scalars(select(Version)))) == 1
+    assert kinds == [("new", None), ("suspected_removed", "soft_404")]
