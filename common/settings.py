@@ -26,6 +26,11 @@ SETTINGS_HELP: dict[str, str] = {
     "max_listing_pages": "page cap per listing; hitting it marks the listing crawl partial",
     "confirm_failures": "failed checks needed before a document is reported removed",
     "confirm_hours": "hours the failed checks must span before a document is reported removed",
+    "recheck_new_days": "documents younger than this many days are re-checked every recheck_new_every_days",
+    "recheck_new_every_days": "re-check interval of new documents (default 1 day)",
+    "recheck_weekly_until_days": "then re-checked every recheck_weekly_every_days until this age",
+    "recheck_weekly_every_days": "re-check interval of documents of middle age (default 7 days)",
+    "recheck_old_every_days": "re-check interval of older documents (default 30 days)",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
     "smtp_host": "SMTP server for alerts",
@@ -68,6 +73,11 @@ class Settings:
     max_listing_pages: int = 50
     confirm_failures: int = 3
     confirm_hours: float = 48.0
+    recheck_new_days: float = 14.0
+    recheck_new_every_days: float = 1.0
+    recheck_weekly_until_days: float = 90.0
+    recheck_weekly_every_days: float = 7.0
+    recheck_old_every_days: float = 30.0
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"

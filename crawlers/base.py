@@ -11,7 +11,10 @@ Checklist for a new CMS family (``crawlers/spiders/<family>.py``):
 - Docstring terms: Issuer, Listing URL, Update frequency, Caveats.
 
 Run one source with ``scrapy crawl <kind> -a source=<name>`` or ``policywatch crawl <name>``.
-Every known document of the source is re-checked on each run (issue 5 adds an adaptive schedule).
+Known documents are re-checked on the adaptive schedule (``processing.recheck``): a listed
+document is fetched when it is new, due, or its listing entry (title/date text) changed; a
+document that vanished from a complete listing is fetched at the end of the run so the
+``delisted``/``removed`` verdicts rest on a fresh check.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -62,6 +66,9 @@ class PolicySpider(scrapy.Spider):
         self.listing_pages = 0
         self.listing_partial = False
         self._listing_seen: set[str] = set()
+        self._listed_now: set[str] = set()
+        self._requested: set[str] = set()
+        self._vanish_checked = False
         self.finished = False
 
     @classmethod
@@ -74,8 +81,47 @@ class PolicySpider(scrapy.Spider):
         return spider
 
     def _on_idle(self) -> None:
-        """Idle means every request was handled: the run finished rather than being interrupted."""
+        """Idle means every request was handled: first re-check documents that vanished from the
+        listings, then the run is finished rather than interrupted."""
+        if not self._vanish_checked:
+            self._vanish_checked = True
+            requests = self.detail_requests(self.vanished())
+            if requests:
+                for request in requests:
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
         self.finished = True
+
+    def vanished(self) -> list[str]:
+        """Documents listed last time but on no listing page of this (complete) listing crawl."""
+        if self.listing_partial or not self.listing_pages:
+            return []
+        return sorted(self.context.plan.listed - self._listed_now - self._requested)
+
+    def to_check(self, links: Iterable[str], entries: dict[str, str]) -> list[str]:
+        """Of the documents on a listing, those to fetch now: unknown, due, or with a changed entry."""
+        plan = self.context.plan
+        out = []
+        for url in links:
+            self._listed_now.add(url)
+            before, now = plan.entries.get(url), entries.get(url)
+            changed = bool(before and now and before != now)
+            if url not in plan.known or url in plan.due or changed:
+                out.append(url)
+        return out
+
+    def listing_entries(self, response: Response, links: list[str]) -> dict[str, str]:
+        """The visible text of each link's listing entry (its ``<li>``/``<tr>``: title and date)."""
+        wanted = set(links)
+        out: dict[str, str] = {}
+        for anchor in response.css("a[href]"):
+            url = response.urljoin((anchor.attrib.get("href") or "").strip()).split("#", 1)[0]
+            if url not in wanted or url in out:
+                continue
+            row = anchor.xpath("ancestor::*[self::li or self::tr][1]")
+            texts = (row or anchor).xpath(".//text()").getall()
+            out[url] = " ".join(" ".join(texts).split())[:500]
+        return out
 
     @property
     def max_pages(self) -> int:
@@ -115,6 +161,8 @@ class PolicySpider(scrapy.Spider):
 
     def detail_requests(self, urls: Iterable[str]) -> list[scrapy.Request]:
         """Document requests that may go out now (see :class:`crawlers.gate.HostGate`)."""
+        urls = list(urls)
+        self._requested.update(urls)
         return self.gate.admit(urls)
 
     def is_detail_url(self, url: str) -> bool:
@@ -145,8 +193,9 @@ class PolicySpider(scrapy.Spider):
         links = self.listing_links(response) if ok else []
         if not links:  # an error page or an empty list says nothing about which documents exist
             self.listing_partial = True
-        yield ListingPage(response.url, response.status, links, clock.now(), complete=ok and bool(links))
-        yield from self.detail_requests(links)
+        entries = self.listing_entries(response, links)
+        yield ListingPage(response.url, response.status, links, clock.now(), ok and bool(links), entries)
+        yield from self.detail_requests(self.to_check(links, entries))
         if not ok:
             return
         for url in self.next_pages(response):

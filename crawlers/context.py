@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common import clock
 from common.settings import Settings, SourceConfig, load_settings
-from store.crawlbook import blocked_hosts, documents_of, start_run
+from processing.recheck import RecheckPolicy
+from store.crawlbook import RecheckPlan, blocked_hosts, recheck_plan, start_run
 from store.db import make_engine, require_schema, session_factory, transaction
 from store.repo import ensure_source
 
@@ -26,7 +27,24 @@ class CrawlContext:
     run_id: int
     started_at: datetime
     blocked: set[str] = field(default_factory=set)
-    recheck_urls: list[str] = field(default_factory=list)
+    plan: RecheckPlan = field(default_factory=lambda: RecheckPlan(frozenset(), (), frozenset(), {}))
+
+    @property
+    def recheck_urls(self) -> tuple[str, ...]:
+        """Known documents due for a check in this run (the adaptive schedule)."""
+        return self.plan.due
+
+    @property
+    def policy(self) -> RecheckPolicy:
+        """The re-check policy from the settings."""
+        st = self.settings
+        return RecheckPolicy.from_days(
+            st.recheck_new_days,
+            st.recheck_new_every_days,
+            st.recheck_weekly_until_days,
+            st.recheck_weekly_every_days,
+            st.recheck_old_every_days,
+        )
 
 
 def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
@@ -44,5 +62,5 @@ def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
         src = ensure_source(s, source.name, source.kind, cfg, at)
         run = start_run(s, [source.name], at)
         blocked = blocked_hosts(s)
-        urls = [d.url for d in documents_of(s, src.id)]
-        return CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, urls)
+        plan = recheck_plan(s, src.id, at)
+        return CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, plan)

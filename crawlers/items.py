@@ -30,3 +30,4 @@ class ListingPage:
     doc_urls: list[str]
     fetched_at: datetime
     complete: bool = True
+    entries: dict[str, str] = field(default_factory=dict)  # url -> listing entry text (title, date)

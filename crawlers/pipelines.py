@@ -44,7 +44,7 @@ class ArchivePipeline:
         elif isinstance(item, ListingPage):
             ctx = self.recorder.ctx
             with transaction(ctx.sessions) as s:
-                record_listing(s, ctx.source_id, ctx.run_id, item.url, item.doc_urls, item.fetched_at)
+                record_listing(s, ctx.source_id, ctx.run_id, item.url, item.doc_urls, item.fetched_at, item.entries)
             self.recorder.log.stats["listing_pages"] += 1
         return item
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crawlers.context import CrawlContext
-from crawlers.recorder import RunLog, apply_tracking, enqueue_alerts, tracking_of
+from crawlers.recorder import RunLog, apply_tracking, enqueue_alerts, schedule_next, tracking_of
 from processing.verdict import ALIVE_OUTCOMES, DELETION_OUTCOMES, Outcome, step
 from store.crawlbook import documents_of, finish_run, listed_in_run
 from store.db import transaction
@@ -61,6 +61,7 @@ def _deletions(s: Session, ctx: CrawlContext, log: RunLog, at: datetime, skip_ho
             continue
         tracking, kinds = step(tracking_of(doc), outcome, at, settings.confirm_failures, settings.confirm_hours)
         apply_tracking(doc, tracking)
+        schedule_next(ctx, doc)
         first = tracking.first_failure_at.isoformat() if tracking.first_failure_at else None
         details = {"how": str(outcome), "failures": tracking.failures, "first_failure_at": first}
         events += [_doc_event(s, ctx, kind, doc, at, details) for kind in kinds]

@@ -24,6 +24,7 @@ from processing.diff import render_text, word_diff
 from processing.extract import extract
 from processing.match import matching_keywords
 from processing.normalize import metadata_sha256, text_sha256, title_key
+from processing.recheck import next_check
 from processing.revision import RevisionClass, classify_revision
 from processing.segment import default_segmenter
 from processing.similarity import REPRINT_THRESHOLD, signature, similarity
@@ -120,6 +121,9 @@ class Recorder:
         self.log.stats[f"outcome_{outcome}"] += 1
         with transaction(self.ctx.sessions) as s:
             events = self._store(s, page, rec, extracted, outcome, at)
+            doc = document_by_url(s, page.url)
+            if doc is not None:
+                schedule_next(self.ctx, doc)
             self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
             return [e.kind for e in events]
 
@@ -316,6 +320,11 @@ class Recorder:
                 self._event(s, "metadata_changed", doc, ver.id, at, {**base, "class": "metadata", "fields": changes})
             )
         return out
+
+
+def schedule_next(ctx: CrawlContext, doc: Document) -> None:
+    """Set when the document is next due, from its age and state (the adaptive re-check)."""
+    doc.next_check_at = next_check(ctx.policy, to_utc(doc.first_seen), ctx.started_at, doc.state)
 
 
 def note_reappearance(events: list[Event], last_seen: Version, changes: list[Event]) -> list[Event]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,8 +59,18 @@ def unblock_host(session: Session, host: str) -> bool:
     return True
 
 
-def record_listing(session: Session, source_id: int, run_id: int, page_url: str, urls: list[str], at: datetime) -> None:
-    """Record that ``urls`` were listed (in this order) on ``page_url`` during ``run_id``."""
+def record_listing(
+    session: Session,
+    source_id: int,
+    run_id: int,
+    page_url: str,
+    urls: list[str],
+    at: datetime,
+    entries: dict[str, str] | None = None,
+) -> None:
+    """Record that ``urls`` were listed (in this order) on ``page_url`` during ``run_id``, with the
+    text of each listing entry (title, date) when the spider read one."""
+    entries = entries or {}
     for pos, url in enumerate(urls):
         row = session.scalar(
             select(ListingSighting).where(ListingSighting.source_id == source_id, ListingSighting.url == url)
@@ -68,6 +79,8 @@ def record_listing(session: Session, source_id: int, run_id: int, page_url: str,
             row = ListingSighting(source_id=source_id, url=url, first_seen=at, last_seen=at)
             session.add(row)
         row.last_seen, row.last_run_id, row.position, row.page_url = at, run_id, pos, page_url
+        if url in entries:
+            row.entry = entries[url]
     session.flush()
 
 
@@ -80,3 +93,32 @@ def listed_in_run(session: Session, source_id: int, run_id: int) -> set[str]:
 def documents_of(session: Session, source_id: int) -> list[Document]:
     """All documents of a source (the re-check set; removed ones too, to see them reappear)."""
     return list(session.scalars(select(Document).where(Document.source_id == source_id).order_by(Document.id)))
+
+
+@dataclass(frozen=True)
+class RecheckPlan:
+    """What a run of one source needs to know to re-check adaptively (read once at start)."""
+
+    known: frozenset[str]
+    due: tuple[str, ...]
+    listed: frozenset[str]
+    entries: dict[str, str]
+
+
+SLACK = timedelta(minutes=10)
+
+
+def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelta = SLACK) -> RecheckPlan:
+    """Known document URLs of a source, those due for a check at ``at`` (never scheduled, or
+    scheduled up to ``slack`` after ``at``), those listed last time, and their listing entries."""
+    docs = documents_of(session, source_id)
+    limit = at + slack
+    due = tuple(d.url for d in docs if d.next_check_at is None or _aware(d.next_check_at) <= limit)
+    q = select(ListingSighting.url, ListingSighting.entry).where(ListingSighting.source_id == source_id)
+    entries = {url: entry for url, entry in session.execute(q) if entry}
+    listed = frozenset(d.url for d in docs if d.listed)
+    return RecheckPlan(frozenset(d.url for d in docs), due, listed, entries)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -91,6 +91,7 @@ class Document(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
     delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class DocumentUrl(Base):
@@ -209,6 +210,7 @@ class ListingSighting(Base):
     last_run_id: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     page_url: Mapped[str] = mapped_column(Text, default="")
+    entry: Mapped[str] = mapped_column(Text, default="")
 
 
 class Reprint(Base):

@@ -60,7 +60,7 @@ class GovCnSpider(PolicySpider):
             return
         urls = [u for u in dict.fromkeys(urls) if self.is_detail_url(u)]
         yield ListingPage(response.url, response.status, urls, clock.now())
-        yield from self.detail_requests(urls)
+        yield from self.detail_requests(self.to_check(urls, {}))
         if urls:
             parts = urlsplit(response.url)
             query = dict(parse_qsl(parts.query))

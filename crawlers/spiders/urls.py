@@ -1,4 +1,4 @@
-"""Plain URL list: the source's ``start_urls`` are document pages, re-checked on every run.
+"""Plain URL list: the source's ``start_urls`` are document pages, re-checked on the adaptive schedule.
 
 Issuer: whoever issued each listed document (hand-picked pages a researcher wants watched).
 Listing URL: none — the config lists the documents.
@@ -21,7 +21,9 @@ class UrlListSpider(PolicySpider):
     detail_pattern = r"."
 
     async def start(self) -> AsyncIterator[Any]:
-        """Every configured URL and every known document, as document requests."""
-        urls = dict.fromkeys([*self.context.source.start_urls, *self.context.recheck_urls])
+        """Configured URLs not yet in the archive and every known document due for a check."""
+        known = self.context.plan.known
+        fresh = [u for u in self.context.source.start_urls if u not in known]
+        urls = dict.fromkeys([*fresh, *self.context.recheck_urls])
         for request in self.detail_requests(urls):
             yield request
