@@ -27,9 +27,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from alerts.dispatch import dispatch
-from common.errors import ConfigError
+from common.errors import ConfigError, CrawlError
 from common.settings import Settings, load_settings
-from crawlers.run import scrapy_command
+from crawlers.hostlock import host_locks
+from crawlers.run import hosts_of, scrapy_command
 from store.db import make_engine, normalise_url, require_schema, session_factory
 from store.schema import prune_jobs
 
@@ -54,18 +55,23 @@ def crawl_job(config_path: str, source_name: str) -> int:
     source = settings.source(source_name)
     started = time.monotonic()
     try:
-        # own session: a SIGTERM to the daemon's process group lets the running crawl finish
-        done = subprocess.run(
-            scrapy_command(settings, source),
-            env=crawl_env(settings),
-            timeout=settings.crawl_timeout,
-            check=False,
-            start_new_session=True,
-        )
+        # one crawl per host across processes; own session: a SIGTERM to the daemon's process
+        # group lets the running crawl finish
+        with host_locks(settings.data_dir, hosts_of(source), timeout=settings.crawl_timeout):
+            done = subprocess.run(
+                scrapy_command(settings, source),
+                env=crawl_env(settings),
+                timeout=settings.crawl_timeout,
+                check=False,
+                start_new_session=True,
+            )
         code = done.returncode
     except subprocess.TimeoutExpired:
         code = -1
         log.error("crawl of %s exceeded %ss and was stopped", source_name, settings.crawl_timeout)
+    except CrawlError as exc:
+        code = -2
+        log.error("crawl of %s not started: %s", source_name, exc)
     log.info("crawl of %s finished: exit %s in %.0f s", source_name, code, time.monotonic() - started)
     dispatch_job(config_path)
     return code

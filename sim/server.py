@@ -57,7 +57,9 @@ class SimWeb:
 
     ``base_port=0`` picks four free ports (not necessarily consecutive); otherwise site
     ``i`` listens on ``base_port + i``. ``requests_log`` records ``(site, method, path,
-    status)`` for every request served, so tests can check politeness (robots.txt).
+    status)`` for every request served, so tests can check politeness (robots.txt);
+    ``timings`` records ``(site, path, start, end)`` (``time.monotonic``) for per-host
+    concurrency and delay checks.
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class SimWeb:
         self.scenario = scenario if scenario is not None else build_scenario(seed)
         self.slow_seconds = slow_seconds
         self.requests_log: list[tuple[str, str, str, int]] = []
+        self.timings: list[tuple[str, str, float, float]] = []
         self._day = day
         self._hits: dict[tuple[str, str], int] = {}
         self._sockets: dict[str, socket.socket] = {}
@@ -208,9 +211,11 @@ class SimWeb:
 
     def _handler_for(self, site: str) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
-            """Answer one request of ``site`` and log it."""
+            """Answer one request of ``site`` and log it (with its start and end on the monotonic clock)."""
+            start = time.monotonic()
             response = await self._respond(site, request)
             self.requests_log.append((site, request.method, request.path, response.status))
+            self.timings.append((site, request.path, start, time.monotonic()))
             return response
 
         return handle
