@@ -1,0 +1,142 @@
+"""A large static TRS-style site for the crawl benchmark: N documents, nothing changes.
+
+``BulkSite(n).start()`` serves, on one localhost port, ``/robots.txt``, the 政策文件 column
+``/xxgk/zcwj/index.html`` … ``index_{P-1}.html`` (50 entries per page, ``createPageHTML``
+pagination) and N TRS detail pages with the xxgk metadata block, each with a strong ETag and
+Last-Modified (a conditional GET answers 304). Pages are rendered once, lazily, from seeded
+generated policy text. ``bytes_sent`` counts status line, headers and body of every response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import socket
+import threading
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+
+from aiohttp import web
+
+from sim.content import generate_policy
+from sim.model import DocState, Document, Version
+from sim.templates import trs
+
+PER_PAGE = 50
+_EPOCH = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
+
+
+class BulkSite:
+    """``n`` unchanging TRS documents on one port (see module docstring)."""
+
+    def __init__(self, n: int, seed: int = 7) -> None:
+        self.n = n
+        self.seed = seed
+        self.requests = 0
+        self.bytes_sent = 0
+        self._cache: dict[str, tuple[bytes, str, str]] = {}
+        self._docs: list[Document] = [self._doc(i) for i in range(n)]
+        self._by_path = {d.path: d for d in self._docs}
+        self._loop = asyncio.new_event_loop()
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def listing_url(self) -> str:
+        """The first page of the column."""
+        return self.origin + trs.LISTING
+
+    def document_urls(self) -> list[str]:
+        """Every document URL, newest first (listing order)."""
+        return [self.origin + d.path for d in self._docs]
+
+    def _doc(self, i: int) -> Document:
+        when = _EPOCH - timedelta(hours=3 * i)
+        doc_id = 9_000_000 + self.n - i
+        path = f"{trs.COLUMN}{when:%Y%m}/t{when:%Y%m%d}_{doc_id}.html"
+        # text generated lazily in _render; the title is cheap and needed by the listing
+        title = f"山东省人民政府办公厅关于做好第{self.n - i}批政策文件的通知"
+        version = Version(title, (), "有效", when)
+        state = DocState(exists=True, path=path, listed=True, gone=None, version=version)
+        return Document(
+            site="trs", key=f"b{i}", doc_id=str(doc_id), path=path, title=title, agency="山东省人民政府办公厅",
+            doc_number=f"鲁政办字〔{when.year}〕{i + 1}号", index_no=f"11370000MB28476123/{when.year}-{i + 1:05d}",
+            topic="综合政务", written=date(when.year, when.month, when.day), published=when, source="省政府办公厅",
+            editor="王", first_day=0, states=[state],
+        )  # fmt: skip
+
+    def _render(self, path: str) -> tuple[bytes, str, str] | None:
+        if path in self._cache:
+            return self._cache[path]
+        pages = max(1, -(-self.n // PER_PAGE))
+        if path == "/robots.txt":
+            html = f"User-agent: *\nDisallow: {trs.INTERNAL}\n"
+            modified = _EPOCH
+        elif path == trs.LISTING or (path.startswith(trs.COLUMN + "index_") and path.endswith(".html")):
+            page = 0 if path == trs.LISTING else int(path[len(trs.COLUMN + "index_") : -5])
+            if not 0 <= page < pages:
+                return None
+            items = [(d, d.states[0]) for d in self._docs[page * PER_PAGE : (page + 1) * PER_PAGE]]
+            html, modified = trs.listing(items, page, pages), _EPOCH
+        elif path in self._by_path:
+            doc = self._by_path[path]
+            text = generate_policy(random.Random(f"{self.seed}:{doc.key}"), doc.agency, "各市人民政府：")
+            state = doc.states[0]
+            full = DocState(True, state.path, True, None, Version(doc.title, text.paragraphs, "有效", doc.published))
+            html, modified = trs.detail(doc, full), doc.published
+        else:
+            return None
+        body = html.encode("utf-8")
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'  # noqa: S324 - an ETag, not security
+        self._cache[path] = (body, etag, format_datetime(modified, usegmt=True))
+        return self._cache[path]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        found = self._render(request.path)
+        if found is None:
+            response = web.Response(status=404, text="404 Not Found")
+        else:
+            body, etag, modified = found
+            headers = {"ETag": etag, "Last-Modified": modified}
+            if request.headers.get("If-None-Match") == etag:
+                response = web.Response(status=304, headers=headers)
+            else:
+                ctype = "text/plain" if request.path == "/robots.txt" else "text/html; charset=utf-8"
+                response = web.Response(status=200, body=body, headers={**headers, "Content-Type": ctype})
+        self.requests += 1
+        head = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 80  # + status line, Date, Server
+        self.bytes_sent += head + (response.content_length or 0)
+        return response
+
+    def start(self) -> BulkSite:
+        """Serve in a background thread."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._setup(), self._loop).result(timeout=30)
+        return self
+
+    async def _setup(self) -> None:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self._sock).start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def reset_counters(self) -> None:
+        """Zero the request and byte counters (between benchmark phases)."""
+        self.requests = self.bytes_sent = 0
