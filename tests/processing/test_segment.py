@@ -49,6 +49,18 @@ def test_same_tokens_as_jieba_on_every_corpus_regulation(reference):
     assert mismatched == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["2024-01-15发布", "COVID-19疫情防控", "GB/T 7714-2015标准", "1-2月份全国文明城市", "E-mail地址",
+     "3-5年内", "a--b", "中国--人民", "-开头", "结尾-", "第一条-第三条"],
+)  # fmt: skip
+def test_hyphenated_tokens_split_like_jieba(reference, text):
+    assert default_segmenter().tokens(text) == list(reference.cut(text, HMM=True))
+    assert default_segmenter().search_tokens(text) == [
+        w for w in reference.cut_for_search(text, HMM=True) if any(c.isalnum() or c == "_" for c in w)
+    ]
+
+
 def test_search_tokens_match_jieba_search_mode(reference):
     text = _generated()
     ours = default_segmenter().search_tokens(text)
