@@ -11,7 +11,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from twisted.internet import defer
 
-from common.errors import ConfigError
+from common.errors import ConfigError, CrawlError, PolicywatchError
 from common.settings import Settings, SourceConfig
 from crawlers.base import PolicySpider
 from crawlers.hostlock import host_locks
@@ -92,24 +92,38 @@ def host_groups(sources: list[SourceConfig]) -> list[list[SourceConfig]]:
 
 def crawl_in_process(settings: Settings, names: list[str]) -> None:
     """Crawl the sources in one Twisted reactor: sources on different hosts concurrently, sources
-    sharing a host one after another (one connection per host), holding the hosts' locks."""
+    sharing a host one after another (one connection per host), holding the hosts' locks.
+    A source that cannot start does not stop the others; its error is raised at the end."""
     sources = select_sources(settings, names)
     hosts = set().union(*(hosts_of(s) for s in sources))
+    failures: list[tuple[str, BaseException]] = []
     with host_locks(settings.data_dir, hosts, timeout=settings.crawl_timeout):
         process = CrawlerProcess(scrapy_settings(settings))
 
         @defer.inlineCallbacks
         def run_group(group: list[SourceConfig]) -> Generator[Any, Any, None]:
             for src in group:
-                yield process.crawl(spider_for(settings, src), source=src.name)
+                try:
+                    yield process.crawl(spider_for(settings, src), source=src.name)
+                except Exception as exc:
+                    failures.append((src.name, exc))
 
-        chains = [run_group(g) for g in host_groups(sources)]
-        done = defer.DeferredList(chains)
-        done.addBoth(lambda _: _stop(process))
-        process.start(stop_after_crawl=False)
+        done = defer.DeferredList([run_group(g) for g in host_groups(sources)], consumeErrors=True)
+        if not done.called:  # nothing started (every source failed at once): no reactor to run
+            done.addBoth(lambda _: _stop())
+            process.start(stop_after_crawl=False)
+    _raise_failures(failures)
 
 
-def _stop(process: CrawlerProcess) -> None:
+def _raise_failures(failures: list[tuple[str, BaseException]]) -> None:
+    if len(failures) == 1 and isinstance(failures[0][1], PolicywatchError):
+        raise failures[0][1]
+    if failures:
+        detail = "; ".join(f"{name}: {exc}" for name, exc in failures)
+        raise CrawlError(f"{len(failures)} source(s) could not be crawled — {detail}")
+
+
+def _stop() -> None:
     from twisted.internet import reactor
 
     running: Any = reactor  # the installed asyncio reactor; its interface is not typed

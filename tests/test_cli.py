@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,21 @@ def test_commands_on_an_uninitialised_archive_say_run_init(tmp_path):
     cfg.write_text(f'database_url = "sqlite:///{tmp_path / "a.db"}"\n', encoding="utf-8")
     res = CliRunner().invoke(main, ["--config", str(cfg), "events"])
     assert res.exit_code == 1 and "policywatch init" in res.output and "Traceback" not in res.output
+
+
+def test_crawl_of_an_uninitialised_archive_fails_fast_with_what_to_do(tmp_path):
+    """Every source failing to open must end the process with the reason, not hang the reactor."""
+    cfg = tmp_path / "pw.toml"
+    sources = "".join(
+        f'[[sources]]\nname = "s{i}"\nkind = "trs"\nstart_urls = ["http://127.0.0.1:9/c{i}/index.html"]\n'
+        for i in range(2)
+    )
+    cfg.write_text(f'database_url = "sqlite:///{tmp_path / "a.db"}"\ndata_dir = "{tmp_path}"\n{sources}', "utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "--config", str(cfg), "crawl"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "2 source(s) could not be crawled" in done.stderr and done.stderr.count("policywatch init") == 2
 
 
 def test_init_subscribe_search_on_an_empty_archive(tmp_path):
