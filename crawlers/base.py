@@ -99,14 +99,16 @@ class PolicySpider(scrapy.Spider):
         return sorted(self.context.plan.listed - self._listed_now - self._requested)
 
     def to_check(self, links: Iterable[str], entries: dict[str, str]) -> list[str]:
-        """Of the documents on a listing, those to fetch now: unknown, due, or with a changed entry."""
+        """Of the documents on a listing, those to fetch now: unknown, due, back on the listing, or
+        with a changed entry."""
         plan = self.context.plan
         out = []
         for url in links:
             self._listed_now.add(url)
             before, now = plan.entries.get(url), entries.get(url)
             changed = bool(before and now and before != now)
-            if url not in plan.known or url in plan.due or changed:
+            back = url in plan.known and url not in plan.listed  # listed again: removed or delisted before
+            if url not in plan.known or url in plan.due or changed or back:
                 out.append(url)
         return out
 

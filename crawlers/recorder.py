@@ -122,7 +122,9 @@ class Recorder:
         with transaction(self.ctx.sessions) as s:
             events = self._store(s, page, rec, extracted, outcome, at)
             doc = document_by_url(s, page.url)
-            if doc is not None:
+            # only a fetch that reached the document at its current URL moves its next check
+            # back; failures stay due (deletion verdicts reschedule in reconcile)
+            if doc is not None and doc.url == page.url and self.log.outcomes[page.url] in ALIVE_OUTCOMES:
                 schedule_next(self.ctx, doc)
             self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
             return [e.kind for e in events]
@@ -210,9 +212,9 @@ class Recorder:
     def _is_gone(self, s: Session, doc: Document, extracted: Extracted) -> bool:
         """A known document URL answering 200 with a stub, or with a column/listing page in place
         of the document (no redirect): a soft 404, not a revision and not a sign of life."""
-        if extracted.kind == PageKind.LISTING:
-            return True
         prev = current_version(s, doc)
+        if extracted.kind == PageKind.LISTING and (prev is None or extracted.metadata.title != prev.title):
+            return True
         return prev is not None and is_stub_of(extracted, prev.text, prev.title)
 
     def _alive(self, s: Session, doc: Document, outcome: Outcome, at: datetime) -> list[Event]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import CrawlRun, Document, Event, HostStatus, ListingSighting
+from store.models import CrawlRun, Document, DocumentUrl, Event, HostStatus, ListingSighting
 from store.repo import add_event, origin_of
 
 
@@ -80,8 +80,16 @@ def record_listing(
             session.add(row)
         row.last_seen, row.last_run_id, row.position, row.page_url = at, run_id, pos, page_url
         if url in entries:
+            if row.entry and row.entry != entries[url]:
+                _due_now(session, url, at)  # kept due until a check of the document succeeds
             row.entry = entries[url]
     session.flush()
+
+
+def _due_now(session: Session, url: str, at: datetime) -> None:
+    doc = session.scalar(select(Document).where(Document.url == url))
+    if doc is not None:
+        doc.next_check_at = at
 
 
 def listed_in_run(session: Session, source_id: int, run_id: int) -> set[str]:
@@ -117,7 +125,9 @@ def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelt
     q = select(ListingSighting.url, ListingSighting.entry).where(ListingSighting.source_id == source_id)
     entries = {url: entry for url, entry in session.execute(q) if entry}
     listed = frozenset(d.url for d in docs if d.listed)
-    return RecheckPlan(frozenset(d.url for d in docs), due, listed, entries)
+    aliases = select(DocumentUrl.url).join(Document, Document.id == DocumentUrl.document_id)
+    known = {d.url for d in docs} | set(session.scalars(aliases.where(Document.source_id == source_id)))
+    return RecheckPlan(frozenset(known), due, listed, entries)
 
 
 def _aware(value: datetime) -> datetime:

@@ -210,7 +210,7 @@ class ListingSighting(Base):
     last_run_id: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     page_url: Mapped[str] = mapped_column(Text, default="")
-    entry: Mapped[str] = mapped_column(Text, default="")
+    entry: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Reprint(Base):

@@ -20,7 +20,7 @@ from sim.model import default_origins
 from sim.scenario import build_scenario
 from sim.sites import SiteRenderer
 from store.db import make_engine
-from store.models import Capture, Event, Version
+from store.models import Capture, Document, Event, Version
 from store.schema import upgrade
 
 T0 = parse_instant("2026-03-02T02:00:00Z")
@@ -265,3 +265,19 @@ def test_a_document_url_serving_a_column_page_is_a_soft_404_not_alive(recorder):
         kinds = [(e.kind, e.details.get("how")) for e in s.scalars(select(Event).order_by(Event.id))]
         assert len(list(s.scalars(select(Version)))) == 1
     assert kinds == [("new", None), ("suspected_removed", "soft_404")]
+
+
+def test_only_a_successful_check_moves_the_next_check_back(recorder):
+    from common.clock import to_utc
+
+    recorder.record(page("g01", 0))  # first seen 2026-03-02, checked by a run started now: monthly
+    started = recorder.ctx.started_at
+    with recorder.ctx.sessions() as s:
+        (doc,) = s.scalars(select(Document))
+        assert to_utc(doc.next_check_at) == started + timedelta(days=30)
+    recorder.ctx.started_at = started + timedelta(days=40)  # a later run, when the check was due
+    for status in (503, 429, 0):  # outage, refusal, network error: the schedule is not moved
+        recorder.record(page("g01", 1, status=status, body=b"" if status == 0 else b"<html>busy</html>"))
+    with recorder.ctx.sessions() as s:
+        (doc,) = s.scalars(select(Document))
+        assert to_utc(doc.next_check_at) == started + timedelta(days=30)

@@ -22,12 +22,16 @@ def upgrade() -> None:
         sa.Column("key", sa.BigInteger(), nullable=False, index=True),
     )
     conn = op.get_bind()
-    rows = conn.execute(sa.text("SELECT id, sketch FROM version WHERE sketch IS NOT NULL"))
-    batch = []
-    for version_id, sketch in rows:
-        batch += [{"version_id": version_id, "key": key} for key in band_keys(bytes(sketch))]
-    if batch:
-        op.bulk_insert(band, batch)
+    last = 0
+    while True:  # in chunks, so a large archive is migrated in bounded memory
+        rows = conn.execute(
+            sa.text("SELECT id, sketch FROM version WHERE sketch IS NOT NULL AND id > :last ORDER BY id LIMIT 500"),
+            {"last": last},
+        ).all()
+        if not rows:
+            break
+        op.bulk_insert(band, [{"version_id": vid, "key": key} for vid, sk in rows for key in band_keys(bytes(sk))])
+        last = rows[-1][0]
 
 
 def downgrade() -> None:
