@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
@@ -19,6 +18,7 @@ from crawlers.spiders.govcn import GovCnSpider
 from crawlers.spiders.listing import ListingSpider
 from crawlers.spiders.trs import TrsSpider
 from crawlers.spiders.urls import UrlListSpider
+from store.repo import host_of
 
 SPIDERS: dict[str, type[PolicySpider]] = {
     "govcn": GovCnSpider,
@@ -72,7 +72,7 @@ def select_sources(settings: Settings, names: list[str]) -> list[SourceConfig]:
 def hosts_of(source: SourceConfig) -> set[str]:
     """The hosts (``host:port``) a source's crawl starts from."""
     urls = [*source.start_urls, *([source.search_api] if source.search_api else [])]
-    return {urlsplit(u).netloc.lower() for u in urls if urlsplit(u).netloc}
+    return {host for host in map(host_of, urls) if host}
 
 
 def host_groups(sources: list[SourceConfig]) -> list[list[SourceConfig]]:

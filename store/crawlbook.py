@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.clock import to_utc
 from store.models import CrawlRun, Document, DocumentUrl, Event, HostStatus, ListingSighting
 from store.repo import add_event, origin_of
 
@@ -121,14 +122,10 @@ def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelt
     scheduled up to ``slack`` after ``at``), those listed last time, and their listing entries."""
     docs = documents_of(session, source_id)
     limit = at + slack
-    due = tuple(d.url for d in docs if d.next_check_at is None or _aware(d.next_check_at) <= limit)
+    due = tuple(d.url for d in docs if d.next_check_at is None or to_utc(d.next_check_at) <= limit)
     q = select(ListingSighting.url, ListingSighting.entry).where(ListingSighting.source_id == source_id)
     entries = {url: entry for url, entry in session.execute(q) if entry}
     listed = frozenset(d.url for d in docs if d.listed)
     aliases = select(DocumentUrl.url).join(Document, Document.id == DocumentUrl.document_id)
     known = {d.url for d in docs} | set(session.scalars(aliases.where(Document.source_id == source_id)))
     return RecheckPlan(frozenset(known), due, listed, entries)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
