@@ -89,3 +89,26 @@ def test_known_documents_are_fetched_only_when_due_changed_in_the_listing_or_gon
             continue
         last = 21 if path[d.id] in day2 else 20
         assert due[path[d.id]] == (timedelta(days=21) if d.state == "suspected_removed" else timedelta(days=last + 7))
+
+
+def test_listing_links_to_fetch_unknown_due_changed_or_back():
+    from types import SimpleNamespace
+
+    from crawlers.spiders.trs import TrsSpider
+    from store.crawlbook import RecheckPlan
+
+    known = {f"http://x/{k}.html" for k in ("due", "quiet", "retitled", "back")}
+    plan = RecheckPlan(
+        known=frozenset(known),
+        due=("http://x/due.html",),
+        listed=frozenset(known - {"http://x/back.html"}),
+        entries={"http://x/quiet.html": "通知 2026-03-01", "http://x/retitled.html": "通知 2026-03-01"},
+    )
+    spider = TrsSpider(source="t")
+    spider.context = SimpleNamespace(plan=plan)  # type: ignore[assignment]
+    links = ["http://x/new.html", *sorted(known)]
+    entries = {"http://x/quiet.html": "通知 2026-03-01", "http://x/retitled.html": "通知（修订） 2026-03-01"}
+    assert sorted(spider.to_check(links, entries)) == [
+        "http://x/back.html", "http://x/due.html", "http://x/new.html", "http://x/retitled.html",
+    ]  # fmt: skip
+    assert spider.vanished() == []  # no listing page read in this run: nothing can have vanished

@@ -281,3 +281,27 @@ def test_only_a_successful_check_moves_the_next_check_back(recorder):
     with recorder.ctx.sessions() as s:
         (doc,) = s.scalars(select(Document))
         assert to_utc(doc.next_check_at) == started + timedelta(days=30)
+
+
+def test_fetching_a_moved_documents_old_url_does_not_move_its_schedule(recorder):
+    from common.clock import to_utc
+
+    doc = SCENARIO.document("t06")
+    old_url, new_url = ORIGINS["trs"] + doc.state(0).path, ORIGINS["trs"] + doc.state(4).path
+    at = T0 + timedelta(days=4)
+
+    def fetched(url: str, path: str, day: int) -> FetchedPage:
+        body = RENDER.resolve("trs", path, {}, day).body
+        return FetchedPage(url, url, 200, {"Content-Type": "text/html; charset=utf-8"}, body, at, {})
+
+    recorder.record(fetched(old_url, doc.state(0).path, 0))
+    assert recorder.record(fetched(new_url, doc.state(4).path, 4)) == ["moved"]
+    with recorder.ctx.sessions() as s:
+        (row,) = s.scalars(select(Document))
+        assert row.url == new_url
+        scheduled = to_utc(row.next_check_at)
+    recorder.ctx.started_at += timedelta(days=40)  # a later run finds the old URL still serving it
+    assert recorder.record(fetched(old_url, doc.state(0).path, 0)) == []
+    with recorder.ctx.sessions() as s:
+        (row,) = s.scalars(select(Document))
+        assert to_utc(row.next_check_at) == scheduled
