@@ -20,7 +20,7 @@ import jieba
 from _timing import median_time
 
 from processing.segment import Segmenter
-from processing.terms import default_terms
+from processing.terms import default_terms, dictionary_words
 from sim.content import corpus_dir, generate_policy, parse_corpus_markdown
 
 
@@ -40,10 +40,8 @@ def jieba_reference() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     tok.initialize()
-    for term in default_terms():
-        for form in term.forms:
-            if " " not in form:
-                tok.add_word(form, freq=200000)
+    for word in dictionary_words(default_terms()):
+        tok.add_word(word, freq=200000)
     return tok
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import rjieba
 
-from processing.terms import Term, default_terms
+from processing.terms import Term, default_terms, dictionary_words
 
 _WORDISH = re.compile(r"\w", re.UNICODE)
 _HYPHENS = re.compile(r"(-+)")
@@ -28,8 +28,7 @@ class Segmenter:
 
     def __init__(self, terms: Iterable[Term] = ()) -> None:
         self._tok = rjieba.Jieba()
-        for term in terms:
-            self.add_words(term.forms)
+        self.add_words(dictionary_words(terms))
 
     def add_words(self, words: Iterable[str]) -> None:
         """Add words to the dictionary so they are never split."""

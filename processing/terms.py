@@ -7,6 +7,7 @@ It is both the default watch list for alerts and the jieba user dictionary, so
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -49,3 +50,8 @@ def default_terms() -> tuple[Term, ...]:
 def custom_terms(words: list[str] | tuple[str, ...], group: str = "custom") -> tuple[Term, ...]:
     """Terms for ad-hoc keywords (a subscriber's list), each its own canonical form."""
     return tuple(Term(w.strip(), group) for w in words if w.strip())
+
+
+def dictionary_words(terms: Iterable[Term]) -> list[str]:
+    """Every form of ``terms`` that can be a segmenter dictionary word (one without spaces)."""
+    return [form for term in terms for form in term.forms if form and " " not in form]

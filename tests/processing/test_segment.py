@@ -7,7 +7,7 @@ import jieba
 import pytest
 
 from processing.segment import Segmenter, default_segmenter
-from processing.terms import default_terms
+from processing.terms import default_terms, dictionary_words
 from sim.content import generate_policy, parse_corpus_markdown
 from tests.conftest import CORPUS
 
@@ -19,10 +19,8 @@ TEXTS = CORPUS / "texts"
 def reference() -> jieba.Tokenizer:
     tok = jieba.Tokenizer()
     tok.initialize()
-    for term in default_terms():
-        for form in term.forms:
-            if " " not in form:
-                tok.add_word(form, freq=200000)
+    for word in dictionary_words(default_terms()):
+        tok.add_word(word, freq=200000)
     return tok
 
 
