@@ -37,3 +37,14 @@ def test_reprint_with_cover_note_is_alike_and_unrelated_text_is_not():
 
 def test_empty_and_short_texts():
     assert signature([]) is None and shingles(["甲", " ", "乙"]) == {"甲\x1f乙".encode()}
+
+
+def test_signature_is_datasketch_affine32_bit_for_bit():
+    """Stored sketches stay comparable with those made by datasketch 2 (the earlier implementation)."""
+    from datasketch import MinHash
+
+    for text in (BODY, BODY[:40], "本条例自公布之日起施行。", "单"):
+        grams = shingles(SEG.index_text(text).split())
+        ref = MinHash(num_perm=128, seed=20260302, scheme="affine32")
+        ref.update_batch(list(grams))
+        assert sig(text) == bytes(ref.hashvalues.astype("<u8").tobytes())
