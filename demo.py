@@ -42,6 +42,9 @@ def demo_config(web: SimWeb, smtp_port: int, directory: Path) -> str:
 database_url = "sqlite:///{directory / "archive.db"}"
 data_dir = "{directory / "data"}"
 download_delay = 0.0
+# the sim's documents were published up to half a year before its first day: count their age
+# from first seen, so the week-long scenario re-checks every document daily
+recheck_age_from = "first_seen"
 smtp_host = "127.0.0.1"
 smtp_port = {smtp_port}
 mail_from = "policywatch demo <demo@policywatch.local>"

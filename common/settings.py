@@ -17,6 +17,8 @@ from common.errors import ConfigError
 
 SOURCE_KINDS = ("govcn", "trs", "listing", "wenming", "urls")  # wenming = listing with 文明网 defaults
 
+AGE_FROM = ("published", "first_seen")
+
 SETTINGS_HELP: dict[str, str] = {
     "database_url": "SQLAlchemy URL of the archive (SQLite file by default, postgresql+psycopg://… on servers)",
     "data_dir": "directory for WARC files and other archive data",
@@ -31,6 +33,8 @@ SETTINGS_HELP: dict[str, str] = {
     "recheck_weekly_until_days": "then re-checked every recheck_weekly_every_days until this age",
     "recheck_weekly_every_days": "re-check interval of documents of middle age (default 7 days)",
     "recheck_old_every_days": "re-check interval of older documents (default 30 days)",
+    "recheck_age_from": "published (age from the document's 发布/成文 date when known) | first_seen",
+    "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
     "smtp_host": "SMTP server for alerts",
@@ -78,6 +82,8 @@ class Settings:
     recheck_weekly_until_days: float = 90.0
     recheck_weekly_every_days: float = 7.0
     recheck_old_every_days: float = 30.0
+    recheck_age_from: str = "published"
+    processing_workers: int = -1
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"
@@ -181,6 +187,8 @@ def load_settings(config: str | Path | None = None, env: dict[str, str] | None =
     unknown = set(raw) - {f.name for f in fields(Settings)}
     if unknown:
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; see README 'Configuration'")
+    if values.get("recheck_age_from", "published") not in AGE_FROM:
+        raise ConfigError(f"{path}: recheck_age_from must be one of {', '.join(AGE_FROM)}")
     sources = tuple(_source(s, str(path)) for s in raw.get("sources", []))
     names = [s.name for s in sources]
     if len(names) != len(set(names)):

@@ -35,13 +35,15 @@ from crawlers.context import CrawlContext, open_context
 from crawlers.gate import HostGate
 from crawlers.items import FetchedPage, ListingPage
 from crawlers.middlewares import is_bot_wall
+from store.crawlbook import ListingRead
 from store.repo import host_of
 
 # statuses handed to callbacks instead of being dropped (redirects are still followed)
 HANDLED = [304, 400, 401, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
 
 
-def _headers(raw: Any) -> dict[str, str]:
+def header_dict(raw: Any) -> dict[str, str]:
+    """Scrapy headers as a plain dict (last value of each, latin-1)."""
     out: dict[str, str] = {}
     for key, values in raw.items():
         name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -180,9 +182,26 @@ class PolicySpider(scrapy.Spider):
                 seen.setdefault(url, None)
         return list(seen)
 
-    def next_pages(self, response: Response) -> Iterable[str]:
-        """Further listing pages; none by default."""
+    def next_pages(self, response: Response) -> Iterable[str] | None:
+        """Further listing pages; none by default. ``None`` means the spider cannot tell how the
+        listing continues, so the listing crawl is partial."""
         return ()
+
+    def read_listing(self, response: Response) -> ListingRead | None:
+        """What a listing page shows: parsed from a 200, replayed from the last read on a 304
+        (the page is unchanged, so are its links, entries and pagination), else ``None``."""
+        if response.status == 304:
+            return self.context.listings.get(response.url)
+        if response.status != 200:
+            return None
+        links = self.listing_links(response)
+        nexts = self.next_pages(response)
+        headers = header_dict(response.headers)
+        lower = {k.lower(): v for k, v in headers.items()}
+        return ListingRead(
+            tuple(links), self.listing_entries(response, links), tuple(nexts or ()), nexts is not None,
+            lower.get("etag"), lower.get("last-modified"),
+        )  # fmt: skip
 
     def parse_listing(self, response: Response) -> Iterable[Any]:
         """Record what a listing shows, follow its documents and its pagination."""
@@ -191,16 +210,19 @@ class PolicySpider(scrapy.Spider):
             self.listing_partial = True
             yield self._fetched(response)  # recorded like any capture: the pipeline marks the host blocked
             return
-        ok = response.status == 200
-        links = self.listing_links(response) if ok else []
-        if not links:  # an error page or an empty list says nothing about which documents exist
+        read = self.read_listing(response)
+        links = list(read.links) if read else []
+        if not links or not (read and read.complete):  # an error or empty page says nothing of what exists
             self.listing_partial = True
-        entries = self.listing_entries(response, links)
-        yield ListingPage(response.url, response.status, links, clock.now(), ok and bool(links), entries)
+        entries = read.entries if read else {}
+        replayed = response.status == 304 and read is not None
+        yield ListingPage(
+            response.url, response.status, links, clock.now(), bool(links), entries,
+            list(read.next_pages) if read else [], None if replayed else self._fetched(response), replayed,
+            read.complete if read else False,
+        )  # fmt: skip
         yield from self.detail_requests(self.to_check(links, entries))
-        if not ok:
-            return
-        for url in self.next_pages(response):
+        for url in read.next_pages if read else ():
             if url in self._listing_seen:
                 continue
             if len(self._listing_seen) >= self.max_pages:
@@ -218,13 +240,13 @@ class PolicySpider(scrapy.Spider):
         yield from self.gate.answered(page.url)
 
     def _fetched(self, response: Response) -> FetchedPage:
-        req_headers = _headers(response.request.headers) if response.request else {}
+        req_headers = header_dict(response.request.headers) if response.request else {}
         redirects = response.meta.get("redirect_urls") or [response.url]
         return FetchedPage(
             url=redirects[0],
             final_url=response.url,
             status=response.status,
-            headers=_headers(response.headers),
+            headers=header_dict(response.headers),
             body=response.body,
             fetched_at=clock.now(),
             request_headers=req_headers,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from common import clock
 from common.settings import Settings, SourceConfig, load_settings
 from processing.recheck import RecheckPolicy
-from store.crawlbook import RecheckPlan, blocked_hosts, recheck_plan, start_run
+from store.crawlbook import ListingRead, RecheckPlan, blocked_hosts, listing_reads, recheck_plan, start_run
 from store.db import make_engine, require_schema, session_factory, transaction
 from store.repo import ensure_source
 
@@ -28,6 +28,7 @@ class CrawlContext:
     started_at: datetime
     blocked: set[str] = field(default_factory=set)
     plan: RecheckPlan = field(default_factory=lambda: RecheckPlan(frozenset(), (), frozenset(), {}))
+    listings: dict[str, ListingRead] = field(default_factory=dict)  # last good read per listing page
 
     @property
     def recheck_urls(self) -> tuple[str, ...]:
@@ -63,4 +64,5 @@ def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
         run = start_run(s, [source.name], at)
         blocked = blocked_hosts(s)
         plan = recheck_plan(s, src.id, at)
-        return CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, plan)
+        listings = listing_reads(s, src.id)
+        return CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, plan, listings)

@@ -1,4 +1,4 @@
-"""Downloader middlewares: stop at bot walls, and send conditional GETs."""
+"""Downloader middlewares: stop at bot walls, and send conditional GETs (documents and listings)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from sqlalchemy import select
 
-from store.models import Document, DocumentUrl
 from store.repo import host_of
 
 CHALLENGE_MARKERS = (b"$_ts", b"__jsl_clearance", b"acw_sc__v2", b"wzwschallenge")
@@ -56,7 +54,7 @@ class BotWallMiddleware:
 
 
 class ConditionalGetMiddleware:
-    """Send ``If-None-Match`` / ``If-Modified-Since`` from the document's last 200."""
+    """Send ``If-None-Match`` / ``If-Modified-Since`` from a document's or listing page's last 200."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -67,19 +65,20 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        """Add validators for known document URLs (not for listings, which must be read every time)."""
+        """Add validators for known document URLs and for listing pages read before (both read
+        once per run, into the re-check plan and the listing reads)."""
         ctx: Any = getattr(self.crawler.spider, "context", None)
-        if ctx is None or request.meta.get("role") != "detail":
+        if ctx is None:
             return
-        with ctx.sessions() as s:
-            doc = s.scalar(
-                select(Document)
-                .join(DocumentUrl, DocumentUrl.document_id == Document.id)
-                .where(DocumentUrl.url == request.url)
-            )
-            if doc is None or doc.url != request.url or doc.state != "active":
-                return
-            if doc.etag:
-                request.headers.setdefault(b"If-None-Match", doc.etag.encode("latin-1", "replace"))
-            if doc.last_modified:
-                request.headers.setdefault(b"If-Modified-Since", doc.last_modified.encode("latin-1", "replace"))
+        role = request.meta.get("role")
+        if role == "detail":
+            etag, last_modified = ctx.plan.validators.get(request.url, (None, None))
+        elif role == "listing" and request.url in ctx.listings:
+            read = ctx.listings[request.url]
+            etag, last_modified = read.etag, read.last_modified
+        else:
+            return
+        if etag:
+            request.headers.setdefault(b"If-None-Match", etag.encode("latin-1", "replace"))
+        if last_modified:
+            request.headers.setdefault(b"If-Modified-Since", last_modified.encode("latin-1", "replace"))

@@ -12,8 +12,7 @@ from crawlers.items import FetchedPage, ListingPage
 from crawlers.reconcile import reconcile
 from crawlers.recorder import Recorder
 from crawlers.warc import WarcSink
-from store.crawlbook import record_listing
-from store.db import transaction
+from crawlers.workers import Analyser, default_workers
 
 
 class ArchivePipeline:
@@ -22,6 +21,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.recorder: Recorder | None = None
+        self.analyser = Analyser(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -29,29 +29,30 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        """Open the WARC sink of this run."""
+        """Open the WARC sink of this run and the processing workers."""
         ctx = self.crawler.spider.context  # type: ignore[union-attr]
         warc_dir = Path(ctx.settings.data_dir) / "warc"
         self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}"))
+        workers = ctx.settings.processing_workers
+        self.analyser = Analyser(default_workers() if workers < 0 else workers)
 
-    def process_item(self, item: Any) -> Any:
-        """Archive a fetch or record a listing."""
+    async def process_item(self, item: Any) -> Any:
+        """Archive a fetch (analysed in a worker, written here) or record a listing."""
         assert self.recorder is not None
         if isinstance(item, FetchedPage):
-            kinds = self.recorder.record(item)
+            analysis = await self.analyser.analyse(item)
+            kinds = self.recorder.record(item, analysis)
             for kind in kinds:
                 self.recorder.log.stats[f"event_{kind}"] += 1
         elif isinstance(item, ListingPage):
-            ctx = self.recorder.ctx
-            with transaction(ctx.sessions) as s:
-                record_listing(s, ctx.source_id, ctx.run_id, item.url, item.doc_urls, item.fetched_at, item.entries)
-            self.recorder.log.stats["listing_pages"] += 1
+            self.recorder.record_listing(item)
         return item
 
     def close_spider(self) -> None:
         """Settle deletions, outages and delisting for the run."""
         if self.recorder is None:
             return
+        self.analyser.close()
         spider: Any = self.crawler.spider
         has_listing = spider.name != "urls"
         complete = spider.finished and not spider.listing_partial  # an interrupted run proves no absence

@@ -17,21 +17,27 @@ from sqlalchemy.orm import Session
 
 from common.clock import to_utc
 from crawlers.context import CrawlContext
-from crawlers.items import FetchedPage
+from crawlers.items import FetchedPage, ListingPage
 from crawlers.warc import WarcSink
-from processing.decode import decode_html
+from crawlers.workers import content_type
+from processing.analyse import Analysis, analyse, build_content, is_versioned
 from processing.diff import render_text, word_diff
-from processing.extract import extract
 from processing.match import matching_keywords
-from processing.normalize import metadata_sha256, text_sha256, title_key
-from processing.recheck import next_check
+from processing.recheck import age_base, next_check
 from processing.revision import RevisionClass, classify_revision
 from processing.segment import default_segmenter
-from processing.similarity import REPRINT_THRESHOLD, signature, similarity
+from processing.similarity import REPRINT_THRESHOLD, similarity
 from processing.tag import find_terms
 from processing.types import Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
-from store.crawlbook import block_host, listed_in_run
+from store.crawlbook import (
+    ListingRead,
+    block_host,
+    listed_in_run,
+    record_listing,
+    save_listing_read,
+    touch_listing_read,
+)
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
 from store.outbox import active_subscribers, enqueue_alert
@@ -48,6 +54,7 @@ from store.repo import (
     evidence,
     find_moved_from,
     find_version,
+    first_evidence,
     host_of,
     metadata_changes,
     move_document,
@@ -55,7 +62,6 @@ from store.repo import (
     sketches_elsewhere,
 )
 
-VERSIONED_KINDS = (PageKind.DOCUMENT, PageKind.UNKNOWN)
 DIFF_TEXT_LIMIT = 4000
 
 
@@ -65,22 +71,6 @@ class RunLog:
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
-
-
-def build_content(extracted: Extracted) -> Content:
-    """Hashes, identity key, index text and keyword hits of an extracted document."""
-    seg = default_segmenter()
-    meta = extracted.metadata
-    index_text = seg.index_text(" ".join(filter(None, [meta.title, meta.doc_number, extracted.text])))
-    return Content(
-        extracted=extracted,
-        text_sha256=text_sha256(extracted.text),
-        meta_sha256=metadata_sha256(meta),
-        title_key=title_key(meta.title) if meta.title else None,
-        index_text=index_text,
-        hits=find_terms(extracted.text),
-        sketch=signature(index_text.split()),
-    )
 
 
 def tracking_of(doc: Document) -> Tracking:
@@ -107,67 +97,60 @@ class Recorder:
         self.warc = warc
         self.log = RunLog()
 
-    def record(self, page: FetchedPage) -> list[str]:
-        """Archive one fetch; returns the kinds of the events it caused."""
+    def record(self, page: FetchedPage, analysis: Analysis | None = None) -> list[str]:
+        """Archive one fetch; returns the kinds of the events it caused. ``analysis`` is
+        :func:`processing.analyse.analyse` of the page when already done elsewhere (a worker)."""
         at = page.fetched_at
         warc_ref = None
         if self.warc is not None and page.status > 0:
             warc_ref = self.warc.write(
                 page.url, page.status, page.headers, page.body, page.request_headers, page.protocol
             )
-        extracted, rec = self._process(page, warc_ref)
-        outcome = Outcome(rec.outcome)
+        if analysis is None:
+            analysis = analyse(page.body, content_type(page.headers), page.final_url, page.status)
+        extracted = analysis.extracted
+        outcome = classify(page.status, page.url, page.final_url, extracted.kind if extracted else None)
+        rec = FetchRecord(
+            url=page.url, final_url=page.final_url, status=page.status, outcome=str(outcome),
+            fetched_at=page.fetched_at, headers=page.headers, body=page.body, raw_sha256=analysis.raw_sha256,
+            encoding=analysis.encoding, encoding_reason=analysis.encoding_reason,
+            replacements=analysis.replacements, error=page.error, warc=warc_ref,
+        )  # fmt: skip
         self.log.outcomes[page.url] = outcome
         self.log.stats[f"outcome_{outcome}"] += 1
         with transaction(self.ctx.sessions) as s:
-            events = self._store(s, page, rec, extracted, outcome, at)
-            doc = document_by_url(s, page.url)
-            # only a fetch that reached the document at its current URL moves its next check
-            # back; failures stay due (deletion verdicts reschedule in reconcile)
-            if doc is not None and doc.url == page.url and self.log.outcomes[page.url] in ALIVE_OUTCOMES:
-                schedule_next(self.ctx, doc)
+            events = self._store(s, page, rec, analysis, outcome, at)
             self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
             return [e.kind for e in events]
 
-    def _process(
-        self, page: FetchedPage, warc_ref: tuple[str, int, int] | None
-    ) -> tuple[Extracted | None, FetchRecord]:
-        extracted = None
-        enc = reason = None
-        repl = 0
-        if page.body and page.status in (200, 203, 403, 412, 521):
-            ctype = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
-            decoded = decode_html(page.body, ctype)
-            enc, reason, repl = decoded.encoding, decoded.reason, decoded.replacements
-            extracted = extract(decoded.text, page.final_url, page.status)
-        outcome = classify(page.status, page.url, page.final_url, extracted.kind if extracted else None)
-        rec = FetchRecord(
-            url=page.url,
-            final_url=page.final_url,
-            status=page.status,
-            outcome=str(outcome),
-            fetched_at=page.fetched_at,
-            headers=page.headers,
-            body=page.body,
-            raw_sha256=hashlib.sha256(page.body).hexdigest() if page.body else None,
-            encoding=enc,
-            encoding_reason=reason,
-            replacements=repl,
-            error=page.error,
-            warc=warc_ref,
-        )
-        return extracted, rec
+    def record_listing(self, page: ListingPage) -> None:
+        """Archive a listing response (WARC), record which documents it lists, and keep its read
+        for the next conditional GET (a 304 only refreshes it)."""
+        ctx, resp = self.ctx, page.response
+        if self.warc is not None and resp is not None and resp.status > 0:
+            self.warc.write(resp.url, resp.status, resp.headers, resp.body, resp.request_headers, resp.protocol)
+        with transaction(ctx.sessions) as s:
+            record_listing(s, ctx.source_id, ctx.run_id, page.url, page.doc_urls, page.fetched_at, page.entries)
+            if page.replayed:
+                touch_listing_read(s, ctx.source_id, page.url, page.fetched_at)
+            elif resp is not None and page.status == 200 and page.doc_urls:
+                lower = {k.lower(): v for k, v in resp.headers.items()}
+                read = ListingRead(
+                    tuple(page.doc_urls), page.entries, tuple(page.next_pages), page.paginated,
+                    lower.get("etag"), lower.get("last-modified"),
+                )  # fmt: skip
+                raw = hashlib.sha256(resp.body).hexdigest()
+                save_listing_read(s, ctx.source_id, page.url, read, raw, page.fetched_at)
+        self.log.stats["listing_pages"] += 1
+        self.log.stats["listing_pages_not_modified"] += page.replayed
 
     def _store(
-        self,
-        s: Session,
-        page: FetchedPage,
-        rec: FetchRecord,
-        extracted: Extracted | None,
-        outcome: Outcome,
-        at: datetime,
+        self, s: Session, page: FetchedPage, rec: FetchRecord, analysis: Analysis, outcome: Outcome, at: datetime
     ) -> list[Event]:
+        """Write the fetch; only a fetch that reached a document at its current URL alive moves
+        its next check back (failures stay due; deletion verdicts reschedule in reconcile)."""
         ctx = self.ctx
+        extracted = analysis.extracted
         doc = document_by_url(s, page.url)
         kind = str(extracted.kind) if extracted else None
         if outcome is Outcome.BLOCKED:
@@ -184,18 +167,15 @@ class Recorder:
             outcome = Outcome.SOFT_404
             rec = replace(rec, outcome=str(outcome))
             self.log.outcomes[page.url] = outcome
-        if (
-            outcome is Outcome.OK
-            and extracted is not None
-            and extracted.kind in VERSIONED_KINDS
-            and extracted.text.strip()
-        ):
-            return self._store_document(s, page, rec, extracted, doc, at)
+        if outcome is Outcome.OK and extracted is not None and is_versioned(extracted):
+            return self._store_document(s, page, rec, analysis.content or build_content(extracted), doc, at)
         cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id if doc else None, page_kind=kind)
         if doc is not None and outcome in ALIVE_OUTCOMES:
             cap.version_id = doc.current_version_id
             doc.last_seen = at
-            return self._alive(s, doc, outcome, at)
+            events = self._alive(s, doc, outcome, at)
+            schedule_next(ctx, doc)  # after _alive: a suspected removal that answers is active again
+            return events
         return []
 
     def _link_reprints(self, s: Session, doc: Document, content: Content, at: datetime) -> None:
@@ -224,9 +204,8 @@ class Recorder:
         return [self._event(s, k, doc, doc.current_version_id, at, {"previous_state": previous}) for k in kinds]
 
     def _store_document(
-        self, s: Session, page: FetchedPage, rec: FetchRecord, extracted: Extracted, doc: Document | None, at: datetime
+        self, s: Session, page: FetchedPage, rec: FetchRecord, content: Content, doc: Document | None, at: datetime
     ) -> list[Event]:
-        content = build_content(extracted)
         events: list[Event] = []
         if doc is None:
             doc = find_moved_from(s, host_of(page.url), page.url, content)
@@ -239,6 +218,7 @@ class Recorder:
         doc.last_seen = at
         set_cache_validators(doc, page.headers)
         events += self._alive(s, doc, Outcome.OK, at)
+        schedule_next(self.ctx, doc)
         prev = current_version(s, doc)
         if prev is not None and prev.text_sha256 == content.text_sha256 and prev.meta_sha256 == content.meta_sha256:
             cap.version_id = prev.id
@@ -266,10 +246,12 @@ class Recorder:
         self, s: Session, page: FetchedPage, rec: FetchRecord, content: Content, at: datetime
     ) -> list[Event]:
         doc = create_document(s, self.ctx.source_id, page.url, at, content)
-        ver = add_version(s, doc, self._capture(s, rec, doc.id, content), content, at)
+        cap = self._capture(s, rec, doc.id, content)
+        ver = add_version(s, doc, cap, content, at)
         self._link_reprints(s, doc, content, at)
         set_cache_validators(doc, page.headers)
-        details = {"title": ver.title, "terms": [h.term for h in content.hits]}
+        schedule_next(self.ctx, doc)
+        details = {"title": ver.title, "terms": [h.term for h in content.hits], "evidence": first_evidence(cap)}
         return [self._event(s, "new", doc, ver.id, at, details)]
 
     def _move(self, s: Session, doc: Document, new_url: str, at: datetime) -> Event:
@@ -280,9 +262,10 @@ class Recorder:
     def _event(
         self, s: Session, kind: str, doc: Document, version_id: int | None, at: datetime, details: dict[str, Any]
     ) -> Event:
+        proof = details.pop("evidence", None) or evidence(s, doc.id)
         return add_event(
             s, kind, doc.url, at, source_id=self.ctx.source_id, document_id=doc.id, version_id=version_id,
-            run_id=self.ctx.run_id, details={**details, "evidence": evidence(s, doc.id)},
+            run_id=self.ctx.run_id, details={**details, "evidence": proof},
         )  # fmt: skip
 
     def _change_events(
@@ -326,7 +309,9 @@ class Recorder:
 
 def schedule_next(ctx: CrawlContext, doc: Document) -> None:
     """Set when the document is next due, from its age and state (the adaptive re-check)."""
-    doc.next_check_at = next_check(ctx.policy, to_utc(doc.first_seen), ctx.started_at, doc.state)
+    published = to_utc(doc.published_at) if doc.published_at and ctx.settings.recheck_age_from == "published" else None
+    born = age_base(to_utc(doc.first_seen), published)
+    doc.next_check_at = next_check(ctx.policy, born, ctx.started_at, doc.state)
 
 
 def note_reappearance(events: list[Event], last_seen: Version, changes: list[Event]) -> list[Event]:

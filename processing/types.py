@@ -104,6 +104,19 @@ class KeywordHit:
 
 
 @dataclass(frozen=True)
+class Content:
+    """Extracted content of a document capture plus its derived data."""
+
+    extracted: Extracted
+    text_sha256: str
+    meta_sha256: str
+    title_key: str | None
+    index_text: str
+    hits: tuple[KeywordHit, ...] = ()
+    sketch: bytes | None = None
+
+
+@dataclass(frozen=True)
 class TextDiff:
     """A word-level diff between two texts.
 

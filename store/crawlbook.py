@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
-from store.models import CrawlRun, Document, DocumentUrl, Event, HostStatus, ListingSighting
+from store.models import CrawlRun, Document, DocumentUrl, Event, HostStatus, ListingPageState, ListingSighting
 from store.repo import add_event, origin_of
 
 
@@ -87,6 +87,51 @@ def record_listing(
     session.flush()
 
 
+@dataclass(frozen=True)
+class ListingRead:
+    """What one listing page showed at its last good read, with its cache validators."""
+
+    links: tuple[str, ...]
+    entries: dict[str, str]
+    next_pages: tuple[str, ...]
+    complete: bool
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def listing_reads(session: Session, source_id: int) -> dict[str, ListingRead]:
+    """The last good read of every listing page of a source, by page URL."""
+    rows = session.scalars(select(ListingPageState).where(ListingPageState.source_id == source_id))
+    return {
+        r.url: ListingRead(tuple(r.links), dict(r.entries), tuple(r.next_pages), r.complete, r.etag, r.last_modified)
+        for r in rows
+    }
+
+
+def save_listing_read(
+    session: Session, source_id: int, url: str, read: ListingRead, raw_sha256: str | None, at: datetime
+) -> None:
+    """Remember a listing page's read (a 200) for the next conditional GET and 304 replay."""
+    row = session.scalar(
+        select(ListingPageState).where(ListingPageState.source_id == source_id, ListingPageState.url == url)
+    )
+    if row is None:
+        row = ListingPageState(source_id=source_id, url=url, fetched_at=at)
+        session.add(row)
+    row.etag, row.last_modified, row.raw_sha256 = read.etag, read.last_modified, raw_sha256
+    row.links, row.entries, row.next_pages = list(read.links), dict(read.entries), list(read.next_pages)
+    row.complete, row.fetched_at, row.checked_at = read.complete, at, at
+
+
+def touch_listing_read(session: Session, source_id: int, url: str, at: datetime) -> None:
+    """A listing page answered 304: its stored read is still current."""
+    row = session.scalar(
+        select(ListingPageState).where(ListingPageState.source_id == source_id, ListingPageState.url == url)
+    )
+    if row is not None:
+        row.checked_at = at
+
+
 def _due_now(session: Session, url: str, at: datetime) -> None:
     doc = session.scalar(select(Document).where(Document.url == url))
     if doc is not None:
@@ -112,6 +157,7 @@ class RecheckPlan:
     due: tuple[str, ...]
     listed: frozenset[str]
     entries: dict[str, str]
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 SLACK = timedelta(minutes=10)
@@ -119,7 +165,8 @@ SLACK = timedelta(minutes=10)
 
 def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelta = SLACK) -> RecheckPlan:
     """Known document URLs of a source, those due for a check at ``at`` (never scheduled, or
-    scheduled up to ``slack`` after ``at``), those listed last time, and their listing entries."""
+    scheduled up to ``slack`` after ``at``), those listed last time, their listing entries, and the
+    cache validators (ETag, Last-Modified) of active documents for conditional GETs."""
     docs = documents_of(session, source_id)
     limit = at + slack
     due = tuple(d.url for d in docs if d.next_check_at is None or to_utc(d.next_check_at) <= limit)
@@ -128,4 +175,5 @@ def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelt
     listed = frozenset(d.url for d in docs if d.listed)
     aliases = select(DocumentUrl.url).join(Document, Document.id == DocumentUrl.document_id)
     known = {d.url for d in docs} | set(session.scalars(aliases.where(Document.source_id == source_id)))
-    return RecheckPlan(frozenset(known), due, listed, entries)
+    validators = {d.url: (d.etag, d.last_modified) for d in docs if d.state == "active" and (d.etag or d.last_modified)}
+    return RecheckPlan(frozenset(known), due, listed, entries, validators)

@@ -92,6 +92,7 @@ class Document(Base):
     listed: Mapped[bool] = mapped_column(Boolean, default=False)
     delisted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DocumentUrl(Base):
@@ -211,6 +212,26 @@ class ListingSighting(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     page_url: Mapped[str] = mapped_column(Text, default="")
     entry: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ListingPageState(Base):
+    """The last good read of one listing page of a source, for conditional GETs of listings:
+    its validators and what it listed, replayed when the page answers 304."""
+
+    __tablename__ = "listing_page"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    links: Mapped[list[Any]] = mapped_column(default=list)
+    entries: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    next_pages: Mapped[list[Any]] = mapped_column(default=list)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Reprint(Base):

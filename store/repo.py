@@ -8,15 +8,15 @@ committed together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import zstandard
-from sqlalchemy import select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from processing.types import Extracted, KeywordHit
+from processing.types import Content
 from store.lsh import band_keys
 from store.models import Capture, Document, DocumentUrl, Event, Reprint, SketchBand, Source, Version
 from store.models import KeywordHit as HitRow
@@ -44,17 +44,17 @@ class FetchRecord:
     warc: tuple[str, int, int] | None = None
 
 
-@dataclass(frozen=True)
-class Content:
-    """Extracted content of a document capture plus its derived data."""
+BEIJING = timezone(timedelta(hours=8))
 
-    extracted: Extracted
-    text_sha256: str
-    meta_sha256: str
-    title_key: str | None
-    index_text: str
-    hits: tuple[KeywordHit, ...] = ()
-    sketch: bytes | None = None
+
+def published_at(publish_date: str | None, written_date: str | None) -> datetime | None:
+    """Midnight Beijing time of a document's 发布日期 (else 成文日期), from ``YYYY-MM-DD``."""
+    for value in (publish_date, written_date):
+        try:
+            return datetime.strptime((value or "")[:10], "%Y-%m-%d").replace(tzinfo=BEIJING)
+        except ValueError:
+            continue
+    return None
 
 
 def host_of(url: str) -> str:
@@ -82,14 +82,19 @@ def ensure_source(session: Session, name: str, kind: str, config: dict[str, Any]
 
 def document_by_url(session: Session, url: str) -> Document | None:
     """The document currently or formerly at ``url``."""
-    doc_id = session.scalar(select(DocumentUrl.document_id).where(DocumentUrl.url == url))
-    return session.get(Document, doc_id) if doc_id is not None else None
+    q = select(Document).join(DocumentUrl, DocumentUrl.document_id == Document.id).where(DocumentUrl.url == url)
+    return session.scalars(q).first()
 
 
 def _capture_ref(cap: Capture | None) -> dict[str, Any] | None:
     if cap is None:
         return None
     return {"capture_id": cap.id, "at": cap.fetched_at.isoformat(), "status": cap.status, "outcome": cap.outcome}
+
+
+def first_evidence(capture: Capture) -> dict[str, Any]:
+    """The evidence of a document's first event: its only capture (what :func:`evidence` finds)."""
+    return {"capture": _capture_ref(capture), "last_ok": None, "first_gone": None}
 
 
 def evidence(session: Session, doc_id: int) -> dict[str, Any]:
@@ -209,11 +214,12 @@ def find_moved_from(session: Session, host: str, url: str, content: Content) -> 
     meta = content.extracted.metadata
     if not content.title_key or not (meta.doc_number_norm or meta.index_number):
         return None
-    q = select(Document).where(Document.host == host, Document.url != url, Document.title_key == content.title_key)
+    same_keys = [Document.doc_number_norm == meta.doc_number_norm] if meta.doc_number_norm else []
+    if meta.index_number:
+        same_keys.append(Document.index_number == meta.index_number)
+    q = select(Document).where(or_(*same_keys))  # indexed columns; host and title checked here
     for doc in session.scalars(q):
-        if (meta.doc_number_norm and doc.doc_number_norm == meta.doc_number_norm) or (
-            meta.index_number and doc.index_number == meta.index_number
-        ):
+        if doc.host == host and doc.url != url and doc.title_key == content.title_key:
             return doc
     return None
 
@@ -258,8 +264,10 @@ def add_version(session: Session, doc: Document, capture: Capture, content: Cont
     for hit in content.hits:
         session.add(HitRow(version_id=ver.id, term=hit.term, grp=hit.group, count=hit.count))
     if content.sketch is not None:
-        session.add_all(SketchBand(version_id=ver.id, key=key) for key in band_keys(content.sketch))
+        rows = [{"version_id": ver.id, "key": key} for key in band_keys(content.sketch)]
+        session.execute(insert(SketchBand), rows)  # one executemany, not 42 ORM objects
     doc.current_version_id = ver.id
+    doc.published_at = published_at(meta.publish_date, meta.written_date) or doc.published_at
     doc.doc_number_norm = meta.doc_number_norm or doc.doc_number_norm
     doc.index_number = meta.index_number or doc.index_number
     doc.title_key = content.title_key or doc.title_key
@@ -293,11 +301,14 @@ def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple
     keys = band_keys(sketch)
     if not keys:
         return []
-    matching = select(SketchBand.version_id).where(SketchBand.key.in_(keys)).distinct()
+    # driven from the band index (never a scan of all documents): band hits → version → document
+    hits = select(SketchBand.version_id).where(SketchBand.key.in_(keys)).distinct().subquery()
     q = (
         select(Document, Version.sketch)
-        .join(Version, Version.id == Document.current_version_id)
-        .where(Document.host != host, Version.sketch.is_not(None), Version.id.in_(matching))
+        .select_from(hits)
+        .join(Version, Version.id == hits.c.version_id)
+        .join(Document, Document.id == Version.document_id)
+        .where(Document.current_version_id == Version.id, Document.host != host, Version.sketch.is_not(None))
     )
     return [(doc, sk) for doc, sk in session.execute(q) if sk is not None]
 

@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapy.http import Response
 
 from common import clock
-from crawlers.base import PolicySpider
+from crawlers.base import PolicySpider, header_dict
 from crawlers.items import ListingPage
+from store.crawlbook import ListingRead
 
 _HOME = re.compile(r"home_\d+\.htm$")
 
@@ -47,25 +48,43 @@ class GovCnSpider(PolicySpider):
             if _HOME.search(url.split("?", 1)[0]):
                 yield url
 
-    def parse_search(self, response: Response) -> Iterable[Any]:
-        """Read one page of the JSON search API and ask for the next while it returns items."""
-        self.listing_pages += 1
+    def read_search(self, response: Response) -> ListingRead | None:
+        """One page of the JSON search API: its document URLs and, while it returns items, the
+        next page (replayed from the last read on a 304); ``None`` when unreadable."""
+        if response.status == 304:
+            return self.context.listings.get(response.url)
         try:
             data = json.loads(response.text)
             cats = data["searchVO"]["catMap"]
             urls = [it["url"] for cat in cats.values() for it in cat.get("listVO", []) if it.get("url")]
         except (ValueError, KeyError, TypeError, AttributeError):
-            self.listing_partial = True
-            yield ListingPage(response.url, response.status, [], clock.now(), complete=False)
-            return
+            return None
         urls = [u for u in dict.fromkeys(urls) if self.is_detail_url(u)]
-        yield ListingPage(response.url, response.status, urls, clock.now())
-        yield from self.detail_requests(self.to_check(urls, {}))
+        nexts = []
         if urls:
             parts = urlsplit(response.url)
             query = dict(parse_qsl(parts.query))
             query["p"] = str(int(query.get("p", "1")) + 1)
-            nxt = urlunsplit(parts._replace(query=urlencode(query)))
+            nexts.append(urlunsplit(parts._replace(query=urlencode(query))))
+        lower = {k.lower(): v for k, v in header_dict(response.headers).items()}
+        return ListingRead(tuple(urls), {}, tuple(nexts), True, lower.get("etag"), lower.get("last-modified"))
+
+    def parse_search(self, response: Response) -> Iterable[Any]:
+        """Read one page of the JSON search API and ask for the next while it returns items."""
+        self.listing_pages += 1
+        read = self.read_search(response)
+        if read is None:
+            self.listing_partial = True
+            yield ListingPage(response.url, response.status, [], clock.now(), complete=False)
+            return
+        replayed = response.status == 304
+        fetched = None if replayed else self._fetched(response)
+        urls = list(read.links)
+        yield ListingPage(
+            response.url, response.status, urls, clock.now(), True, {}, list(read.next_pages), fetched, replayed
+        )
+        yield from self.detail_requests(self.to_check(urls, {}))
+        for nxt in read.next_pages:
             if len(self._listing_seen) < self.max_pages:
                 yield self.listing_request(nxt, callback=self.parse_search)
             else:

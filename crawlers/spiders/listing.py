@@ -38,7 +38,7 @@ class ListingSpider(PolicySpider):
         urls = [response.urljoin(h.strip()).split("#", 1)[0] for h in hrefs]
         return list(dict.fromkeys(u for u in urls if u.startswith("http") and self.is_detail_url(u)))
 
-    def next_pages(self, response: Response) -> Iterable[str]:
+    def next_pages(self, response: Response) -> Iterable[str] | None:
         """Links selected by ``selectors.next``.
 
         Without a ``next`` selector the spider cannot know it saw the whole listing, so the
@@ -46,8 +46,7 @@ class ListingSpider(PolicySpider):
         """
         css = self.context.source.selectors.get("next")
         if css is None:
-            self.listing_partial = True
-            return []
+            return None
         if not css:
             return []
         return [response.urljoin(h.strip()) for h in response.css(f"{css}::attr(href)").getall()]

@@ -1,0 +1,66 @@
+"""Run :func:`processing.analyse.analyse` in worker processes while the reactor keeps crawling.
+
+Decoding, extraction, segmentation and MinHash take about half of the CPU time of archiving a
+new document; they are pure, so ``processing_workers`` processes (started with
+``forkserver``, never forked from the running reactor) do them in parallel with downloading
+and the archive writes, which stay in the reactor thread, one transaction at a time. With
+``processing_workers = 0`` everything runs inline. A worker that dies is replaced and its
+page analysed inline: a crash there never loses the capture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from crawlers.items import FetchedPage
+from processing.analyse import Analysis, analyse, warm_up
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One worker per core beyond the reactor's, at least one and at most four."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+def content_type(headers: dict[str, str]) -> str | None:
+    """The Content-Type header of a response, whatever its case."""
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+
+
+class Analyser:
+    """Analyses fetched pages inline or in a process pool."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["processing.analyse"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_up)
+        return self._pool
+
+    async def analyse(self, page: FetchedPage) -> Analysis:
+        """The analysis of ``page`` (computed in a worker when there are workers)."""
+        args = (page.body, content_type(page.headers), page.final_url, page.status)
+        if self.workers <= 0 or not page.body:
+            return analyse(*args)
+        try:
+            return await asyncio.wrap_future(self._executor().submit(analyse, *args))
+        except BrokenProcessPool:
+            log.warning("a processing worker died while analysing %s; analysing it inline", page.url)
+            self.close()
+            return analyse(*args)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
