@@ -12,7 +12,7 @@ from common import clock
 from common.settings import Settings, SourceConfig, load_settings
 from processing.recheck import RecheckPolicy
 from store.crawlbook import ListingRead, RecheckPlan, blocked_hosts, listing_reads, recheck_plan, start_run
-from store.db import make_engine, require_schema, session_factory, transaction
+from store.db import WalCheckpointer, make_engine, require_schema, session_factory, transaction
 from store.repo import ensure_source
 
 
@@ -29,6 +29,12 @@ class CrawlContext:
     blocked: set[str] = field(default_factory=set)
     plan: RecheckPlan = field(default_factory=lambda: RecheckPlan(frozenset(), (), frozenset(), {}))
     listings: dict[str, ListingRead] = field(default_factory=dict)  # last good read per listing page
+    checkpointer: WalCheckpointer | None = None
+
+    def close(self) -> None:
+        """Stop the WAL checkpointer (after a last checkpoint)."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
 
     @property
     def recheck_urls(self) -> tuple[str, ...]:
@@ -54,7 +60,7 @@ def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
     if settings.now:
         clock.set_now(settings.now)
     source = settings.source(source_name)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=True)
     require_schema(engine)
     sessions = session_factory(engine)
     at = clock.now()
@@ -65,4 +71,6 @@ def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
         blocked = blocked_hosts(s)
         plan = recheck_plan(s, src.id, at)
         listings = listing_reads(s, src.id)
-        return CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, plan, listings)
+        ctx = CrawlContext(settings, source, sessions, src.id, run.id, at, blocked, plan, listings)
+    ctx.checkpointer = WalCheckpointer(engine).start()
+    return ctx

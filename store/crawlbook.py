@@ -11,7 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
-from store.models import CrawlRun, Document, DocumentUrl, Event, HostStatus, ListingPageState, ListingSighting
+from store.models import (
+    Capture,
+    CrawlRun,
+    Document,
+    DocumentUrl,
+    Event,
+    HostStatus,
+    ListingPageState,
+    ListingSighting,
+    Version,
+)
 from store.repo import add_event, origin_of
 
 
@@ -72,12 +82,14 @@ def record_listing(
     """Record that ``urls`` were listed (in this order) on ``page_url`` during ``run_id``, with the
     text of each listing entry (title, date) when the spider read one."""
     entries = entries or {}
+    known: dict[str, ListingSighting] = {}
+    for chunk in (urls[i : i + 500] for i in range(0, len(urls), 500)):  # one query per page, not per link
+        q = select(ListingSighting).where(ListingSighting.source_id == source_id, ListingSighting.url.in_(chunk))
+        known.update((row.url, row) for row in session.scalars(q))
     for pos, url in enumerate(urls):
-        row = session.scalar(
-            select(ListingSighting).where(ListingSighting.source_id == source_id, ListingSighting.url == url)
-        )
+        row = known.get(url)
         if row is None:
-            row = ListingSighting(source_id=source_id, url=url, first_seen=at, last_seen=at)
+            row = known[url] = ListingSighting(source_id=source_id, url=url, first_seen=at, last_seen=at)
             session.add(row)
         row.last_seen, row.last_run_id, row.position, row.page_url = at, run_id, pos, page_url
         if url in entries:
@@ -158,6 +170,7 @@ class RecheckPlan:
     listed: frozenset[str]
     entries: dict[str, str]
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    raw_sha: dict[str, str] = field(default_factory=dict)  # url -> SHA-256 of the bytes behind the current version
 
 
 SLACK = timedelta(minutes=10)
@@ -166,7 +179,9 @@ SLACK = timedelta(minutes=10)
 def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelta = SLACK) -> RecheckPlan:
     """Known document URLs of a source, those due for a check at ``at`` (never scheduled, or
     scheduled up to ``slack`` after ``at``), those listed last time, their listing entries, and the
-    cache validators (ETag, Last-Modified) of active documents for conditional GETs."""
+    cache validators (ETag, Last-Modified) of active documents for conditional GETs, and the
+    SHA-256 of the bytes behind each active document's current version (unchanged bytes are
+    not processed again)."""
     docs = documents_of(session, source_id)
     limit = at + slack
     due = tuple(d.url for d in docs if d.next_check_at is None or to_utc(d.next_check_at) <= limit)
@@ -176,4 +191,11 @@ def recheck_plan(session: Session, source_id: int, at: datetime, slack: timedelt
     aliases = select(DocumentUrl.url).join(Document, Document.id == DocumentUrl.document_id)
     known = {d.url for d in docs} | set(session.scalars(aliases.where(Document.source_id == source_id)))
     validators = {d.url: (d.etag, d.last_modified) for d in docs if d.state == "active" and (d.etag or d.last_modified)}
-    return RecheckPlan(frozenset(known), due, listed, entries, validators)
+    raw = (
+        select(Document.url, Capture.raw_sha256)
+        .join(Version, Version.id == Document.current_version_id)
+        .join(Capture, Capture.id == Version.capture_id)
+        .where(Document.source_id == source_id, Document.state == "active", Capture.raw_sha256.is_not(None))
+    )
+    raw_sha = {url: sha for url, sha in session.execute(raw) if sha}
+    return RecheckPlan(frozenset(known), due, listed, entries, validators, raw_sha)

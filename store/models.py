@@ -162,12 +162,15 @@ class Version(Base):
 
 
 class SketchBand(Base):
-    """One LSH band key of a version's MinHash signature (see ``store.lsh``)."""
+    """One LSH band key of a version's MinHash signature (see ``store.lsh``), with the host of its
+    document so that reprint candidates from other hosts are found inside the index."""
 
     __tablename__ = "sketch_band"
+    __table_args__ = (Index("ix_sketch_band_key_host", "key", "host", "version_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
-    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    key: Mapped[int] = mapped_column(BigInteger)  # looked up through ix_sketch_band_key_host
+    host: Mapped[str | None] = mapped_column(String(300))
 
 
 class KeywordHit(Base):

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import zstandard
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from processing.types import Content
@@ -228,7 +228,10 @@ def move_document(session: Session, doc: Document, new_url: str, at: datetime) -
     """Point ``doc`` at ``new_url``, keeping its history; returns the old URL."""
     old = doc.url
     doc.url = new_url
-    doc.host = host_of(new_url)
+    if doc.host != host_of(new_url):
+        doc.host = host_of(new_url)
+        versions = select(Version.id).where(Version.document_id == doc.id)
+        session.execute(update(SketchBand).where(SketchBand.version_id.in_(versions)).values(host=doc.host))
     if document_by_url(session, new_url) is None:
         session.add(DocumentUrl(document_id=doc.id, url=new_url, first_seen=at))
     return old
@@ -264,7 +267,7 @@ def add_version(session: Session, doc: Document, capture: Capture, content: Cont
     for hit in content.hits:
         session.add(HitRow(version_id=ver.id, term=hit.term, grp=hit.group, count=hit.count))
     if content.sketch is not None:
-        rows = [{"version_id": ver.id, "key": key} for key in band_keys(content.sketch)]
+        rows = [{"version_id": ver.id, "key": key, "host": doc.host} for key in band_keys(content.sketch)]
         session.execute(insert(SketchBand), rows)  # one executemany, not 42 ORM objects
     doc.current_version_id = ver.id
     doc.published_at = published_at(meta.publish_date, meta.written_date) or doc.published_at
@@ -302,7 +305,8 @@ def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple
     if not keys:
         return []
     # driven from the band index (never a scan of all documents): band hits → version → document
-    hits = select(SketchBand.version_id).where(SketchBand.key.in_(keys)).distinct().subquery()
+    others = (SketchBand.host < host) | (SketchBand.host > host)  # two index ranges, not a filter over all
+    hits = select(SketchBand.version_id).where(SketchBand.key.in_(keys), others).distinct().subquery()
     q = (
         select(Document, Version.sketch)
         .select_from(hits)
