@@ -15,7 +15,15 @@ from typing import Any
 
 from common.errors import ConfigError
 
-SOURCE_KINDS = ("govcn", "trs", "listing", "wenming", "urls")  # wenming = listing with 文明网 defaults
+SOURCE_KINDS = (
+    "govcn",
+    "trs",
+    "hanweb",
+    "gkmlpt",
+    "listing",
+    "wenming",
+    "urls",
+)  # wenming = listing with 文明网 defaults
 
 AGE_FROM = ("published", "first_seen")
 
@@ -34,6 +42,7 @@ SETTINGS_HELP: dict[str, str] = {
     "recheck_weekly_every_days": "re-check interval of documents of middle age (default 7 days)",
     "recheck_old_every_days": "re-check interval of older documents (default 30 days)",
     "recheck_age_from": "published (age from the document's 发布/成文 date when known) | first_seen",
+    "warc_rotate_mb": "size in MB at which a run's WARC file is closed and the next one started",
     "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
@@ -84,6 +93,7 @@ class Settings:
     recheck_old_every_days: float = 30.0
     recheck_age_from: str = "published"
     processing_workers: int = -1
+    warc_rotate_mb: int = 512
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"

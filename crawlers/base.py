@@ -6,6 +6,8 @@ Checklist for a new CMS family (``crawlers/spiders/<family>.py``):
 - ``detail_pattern``: regex a document URL matches (links elsewhere are ignored).
 - ``listing_links(response)``: document URLs on a listing page, in page order
   (the default takes every ``<a href>`` matching ``detail_pattern``).
+- ``canonical_url(url)``: the one URL of a document served under several forms (default:
+  no fragment, lower-case scheme/host, no default port).
 - ``next_pages(response)``: further listing pages (capped by ``max_pages``; hitting the
   cap marks the listing crawl partial, never "no more documents").
 - Docstring terms: Issuer, Listing URL, Update frequency, Caveats.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
@@ -35,6 +38,7 @@ from crawlers.context import CrawlContext, open_context
 from crawlers.gate import HostGate
 from crawlers.items import FetchedPage, ListingPage
 from crawlers.middlewares import is_bot_wall
+from crawlers.politeness import HostPaused
 from store.crawlbook import ListingRead
 from store.repo import host_of
 
@@ -50,6 +54,16 @@ def header_dict(raw: Any) -> dict[str, str]:
         val = values[-1] if isinstance(values, list) and values else values
         out[name] = val.decode("latin-1") if isinstance(val, bytes) else str(val)
     return out
+
+
+def canonical_url(url: str) -> str:
+    """``url`` without its fragment, with scheme and host in lower case and no default port."""
+    parts = urlsplit(url.split("#", 1)[0])
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and (parts.scheme.lower(), port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
 
 
 class PolicySpider(scrapy.Spider):
@@ -119,13 +133,21 @@ class PolicySpider(scrapy.Spider):
         wanted = set(links)
         out: dict[str, str] = {}
         for anchor in response.css("a[href]"):
-            url = response.urljoin((anchor.attrib.get("href") or "").strip()).split("#", 1)[0]
+            url = self.canonical_url(response.urljoin((anchor.attrib.get("href") or "").strip()))
             if url not in wanted or url in out:
                 continue
             row = anchor.xpath("ancestor::*[self::li or self::tr][1]")
             texts = (row or anchor).xpath(".//text()").getall()
             out[url] = " ".join(" ".join(texts).split())[:500]
         return out
+
+    def room_for_listing_page(self) -> bool:
+        """False (and the listing crawl partial, with a warning) once ``max_pages`` were requested."""
+        if len(self._listing_seen) < self.max_pages:
+            return True
+        self.logger.warning("source %s: listing page cap %d hit; crawl is partial", self.source_name, self.max_pages)
+        self.listing_partial = True
+        return False
 
     @property
     def max_pages(self) -> int:
@@ -177,10 +199,15 @@ class PolicySpider(scrapy.Spider):
         """Document URLs on a listing page, in order, without duplicates."""
         seen: dict[str, None] = {}
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+            url = self.canonical_url(response.urljoin(href.strip()))
             if url.startswith("http") and self.is_detail_url(url):
                 seen.setdefault(url, None)
         return list(seen)
+
+    def canonical_url(self, url: str) -> str:
+        """The one URL a document is archived under (see :func:`canonical_url`); a family whose
+        documents answer at several URL forms maps them to one here."""
+        return canonical_url(url)
 
     def next_pages(self, response: Response) -> Iterable[str] | None:
         """Further listing pages; none by default. ``None`` means the spider cannot tell how the
@@ -225,11 +252,7 @@ class PolicySpider(scrapy.Spider):
         for url in read.next_pages if read else ():
             if url in self._listing_seen:
                 continue
-            if len(self._listing_seen) >= self.max_pages:
-                self.logger.warning(
-                    "source %s: listing page cap %d hit; crawl is partial", self.source_name, self.max_pages
-                )
-                self.listing_partial = True
+            if not self.room_for_listing_page():
                 break
             yield self.listing_request(url)
 
@@ -244,7 +267,7 @@ class PolicySpider(scrapy.Spider):
         redirects = response.meta.get("redirect_urls") or [response.url]
         return FetchedPage(
             url=redirects[0],
-            final_url=response.url,
+            final_url=response.meta.get("offsite_redirect") or response.url,  # an off-domain redirect is not followed
             status=response.status,
             headers=header_dict(response.headers),
             body=response.body,
@@ -257,7 +280,7 @@ class PolicySpider(scrapy.Spider):
         """A network failure of a document URL is recorded (never as a deletion)."""
         request = failure.request  # type: ignore[attr-defined]
         url = (request.meta.get("redirect_urls") or [request.url])[0]
-        if not failure.check(scrapy.exceptions.IgnoreRequest):
+        if failure.check(HostPaused) or not failure.check(scrapy.exceptions.IgnoreRequest):
             yield FetchedPage(url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
         yield from self.gate.failed(url)
 

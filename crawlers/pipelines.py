@@ -32,7 +32,8 @@ class ArchivePipeline:
         """Open the WARC sink of this run and the processing workers."""
         ctx = self.crawler.spider.context  # type: ignore[union-attr]
         warc_dir = Path(ctx.settings.data_dir) / "warc"
-        self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}"))
+        rotate = max(1, ctx.settings.warc_rotate_mb) * 1024 * 1024
+        self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}", rotate))
         workers = ctx.settings.processing_workers
         self.analyser = Analyser(default_workers() if workers < 0 else workers)
 
@@ -40,7 +41,7 @@ class ArchivePipeline:
         """Archive a fetch (analysed in a worker, written here) or record a listing."""
         assert self.recorder is not None
         if isinstance(item, FetchedPage):
-            analysis = await self.analyser.analyse(item)
+            analysis = self.recorder.unchanged(item) or await self.analyser.analyse(item)
             kinds = self.recorder.record(item, analysis)
             for kind in kinds:
                 self.recorder.log.stats[f"event_{kind}"] += 1
@@ -56,4 +57,7 @@ class ArchivePipeline:
         spider: Any = self.crawler.spider
         has_listing = spider.name != "urls"
         complete = spider.finished and not spider.listing_partial  # an interrupted run proves no absence
-        reconcile(self.recorder.ctx, self.recorder.log, clock.now(), complete, has_listing)
+        try:
+            reconcile(self.recorder.ctx, self.recorder.log, clock.now(), complete, has_listing)
+        finally:
+            self.recorder.ctx.close()

@@ -107,7 +107,9 @@ class Recorder:
                 page.url, page.status, page.headers, page.body, page.request_headers, page.protocol
             )
         if analysis is None:
-            analysis = analyse(page.body, content_type(page.headers), page.final_url, page.status)
+            analysis = self.unchanged(page) or analyse(
+                page.body, content_type(page.headers), page.final_url, page.status
+            )
         extracted = analysis.extracted
         outcome = classify(page.status, page.url, page.final_url, extracted.kind if extracted else None)
         rec = FetchRecord(
@@ -122,6 +124,17 @@ class Recorder:
             events = self._store(s, page, rec, analysis, outcome, at)
             self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
             return [e.kind for e in events]
+
+    def unchanged(self, page: FetchedPage) -> Analysis | None:
+        """For a 200 at a document's URL whose bytes are those behind its current version, an
+        analysis that says so (nothing to decode, extract or diff); else ``None``."""
+        if page.status != 200 or page.final_url != page.url or not page.body:
+            return None
+        known = self.ctx.plan.raw_sha.get(page.url)
+        if known is None:
+            return None
+        sha = hashlib.sha256(page.body).hexdigest()
+        return Analysis(sha, same_bytes=True) if sha == known else None
 
     def record_listing(self, page: ListingPage) -> None:
         """Archive a listing response (WARC), record which documents it lists, and keep its read
@@ -163,6 +176,15 @@ class Recorder:
         if doc is not None and doc.url != page.url:
             add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=kind)
             return []  # an old URL of a moved document
+        if analysis.same_bytes and doc is not None and doc.current_version_id is not None:
+            self.log.stats["unchanged_bytes"] += 1
+            cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(PageKind.DOCUMENT))
+            cap.version_id = doc.current_version_id
+            doc.last_seen = at
+            set_cache_validators(doc, page.headers)
+            events = self._alive(s, doc, outcome, at)
+            schedule_next(ctx, doc)
+            return events
         if outcome is Outcome.OK and doc is not None and extracted is not None and self._is_gone(s, doc, extracted):
             outcome = Outcome.SOFT_404
             rec = replace(rec, outcome=str(outcome))

@@ -14,7 +14,9 @@ from common.errors import ConfigError, CrawlError, PolicywatchError
 from common.settings import Settings, SourceConfig
 from crawlers.base import PolicySpider
 from crawlers.hostlock import host_locks
+from crawlers.spiders.gkmlpt import GkmlptSpider
 from crawlers.spiders.govcn import GovCnSpider
+from crawlers.spiders.hanweb import HanwebSpider
 from crawlers.spiders.listing import ListingSpider
 from crawlers.spiders.trs import TrsSpider
 from crawlers.spiders.urls import UrlListSpider
@@ -23,6 +25,8 @@ from store.repo import host_of
 SPIDERS: dict[str, type[PolicySpider]] = {
     "govcn": GovCnSpider,
     "trs": TrsSpider,
+    "hanweb": HanwebSpider,
+    "gkmlpt": GkmlptSpider,
     "listing": ListingSpider,
     "wenming": ListingSpider,
     "urls": UrlListSpider,

@@ -30,5 +30,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.BotWallMiddleware": 50,
     # after the default headers (400) so conditional GET headers are not overwritten
     "crawlers.middlewares.ConditionalGetMiddleware": 560,
+    # redirects within the official domain only (replaces Scrapy's RedirectMiddleware at 600)
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawlers.politeness.OfficialRedirectMiddleware": 600,
+    # sees answers before RetryMiddleware (550) re-queues them: 429/5xx slow the host down
+    "crawlers.politeness.BackoffMiddleware": 580,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 300}

@@ -18,11 +18,13 @@ ROTATE_BYTES = 512 * 1024 * 1024
 
 
 class WarcSink:
-    """Appends gzip-per-record WARC files under ``directory``."""
+    """Appends gzip-per-record WARC files under ``directory``, starting a new file once one has
+    reached ``rotate_bytes`` (a request/response pair never straddles two files)."""
 
-    def __init__(self, directory: Path, prefix: str) -> None:
+    def __init__(self, directory: Path, prefix: str, rotate_bytes: int = ROTATE_BYTES) -> None:
         self.directory = directory
         self.prefix = prefix
+        self.rotate_bytes = rotate_bytes
         self.serial = 0
         self.stamp = clock.now().strftime("%Y%m%d%H%M%S")
         directory.mkdir(parents=True, exist_ok=True)
@@ -30,7 +32,7 @@ class WarcSink:
     def _path(self) -> Path:
         while True:
             path = self.directory / f"{self.prefix}-{self.stamp}-{self.serial:05d}.warc.gz"
-            if not path.exists() or path.stat().st_size < ROTATE_BYTES:
+            if not path.exists() or path.stat().st_size < self.rotate_bytes:
                 return path
             self.serial += 1
 

@@ -36,6 +36,7 @@ class Analysis:
     replacements: int = 0
     extracted: Extracted | None = None
     content: Content | None = None
+    same_bytes: bool = False  # byte-identical to the capture behind the current version: not analysed
 
 
 def build_content(extracted: Extracted) -> Content:

@@ -4,7 +4,8 @@
 ``/xxgk/zcwj/index.html`` … ``index_{P-1}.html`` (50 entries per page, ``createPageHTML``
 pagination) and N TRS detail pages with the xxgk metadata block, each with a strong ETag and
 Last-Modified (a conditional GET answers 304). Pages are rendered once, lazily, from seeded
-generated policy text. ``bytes_sent`` counts status line, headers and body of every response.
+generated policy text. ``bytes_sent`` counts status line, headers and body of every response;
+``special[path]`` queues answers (status, headers) given before the normal one (429s, redirects).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import random
 import socket
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
@@ -63,6 +65,8 @@ class BulkSite:
         self.requests = 0
         self.bytes_sent = 0
         self.log: list[tuple[str, int]] = []  # (path, status) of every response
+        self.times: list[tuple[str, int, float]] = []  # (path, status, monotonic time) of every response
+        self.special: dict[str, list[tuple[int, dict[str, str]]]] = {}  # path -> answers to give first
         self._cache: dict[str, tuple[bytes, str, str]] = {}
         self._docs: list[Document] = [self._doc(i) for i in range(n)]
         self._by_path = {d.path: d for d in self._docs}
@@ -87,10 +91,14 @@ class BulkSite:
         """Every document URL, newest first (listing order)."""
         return [self.origin + d.path for d in self._docs]
 
+    def doc_path(self, when: datetime, doc_id: int) -> str:
+        """Where document ``doc_id`` published at ``when`` lives (a TRS article path)."""
+        return f"{trs.COLUMN}{when:%Y%m}/t{when:%Y%m%d}_{doc_id}.html"
+
     def _doc(self, i: int) -> Document:
         when = _EPOCH - timedelta(hours=3 * i)
         doc_id = 9_000_000 + self.n - i
-        path = f"{trs.COLUMN}{when:%Y%m}/t{when:%Y%m%d}_{doc_id}.html"
+        path = self.doc_path(when, doc_id)
         # text generated lazily in _render; the title is cheap and needed by the listing
         title = f"山东省人民政府办公厅关于做好第{self.n - i}批政策文件的通知"
         version = Version(title, (), "有效", when)
@@ -105,6 +113,9 @@ class BulkSite:
     def _render(self, path: str) -> tuple[bytes, str, str] | None:
         if path in self._cache:
             return self._cache[path]
+        html = self.family_page(path)
+        if html is not None:
+            return self._cached(path, html, _EPOCH)
         pages = max(1, -(-self.n // PER_PAGE))
         if path == "/robots.txt":
             html = f"User-agent: *\nDisallow: {trs.INTERNAL}\n"
@@ -125,14 +136,32 @@ class BulkSite:
             html, modified = trs.detail(doc, full), doc.published
         else:
             return None
+        return self._cached(path, html, modified)
+
+    def _cached(self, path: str, html: str, modified: datetime) -> tuple[bytes, str, str]:
         body = html.encode("utf-8")
         etag = '"' + hashlib.sha1(body).hexdigest() + '"'  # noqa: S324 - an ETag, not security
         self._cache[path] = (body, etag, format_datetime(modified, usegmt=True))
         return self._cache[path]
 
+    def family_page(self, path: str) -> str | None:
+        """A page only this CMS family serves (its column page); ``None`` for the shared ones."""
+        return None
+
+    async def family_answer(self, request: web.Request) -> web.Response | None:
+        """A family's dynamic answer (a list API), or ``None`` to serve the path as a page."""
+        return None
+
     async def _handle(self, request: web.Request) -> web.Response:
         found = self._render(request.path)
-        if found is None:
+        queued = self.special.get(request.path)
+        answer = None if queued else await self.family_answer(request)
+        if queued:
+            status, headers = queued.pop(0)
+            response = web.Response(status=status, headers=headers)
+        elif answer is not None:
+            response = answer
+        elif found is None:
             response = web.Response(status=404, text="404 Not Found")
         else:
             body, etag, modified = found
@@ -144,6 +173,7 @@ class BulkSite:
                 response = web.Response(status=200, body=body, headers={**headers, "Content-Type": ctype})
         self.requests += 1
         self.log.append((request.path, response.status))
+        self.times.append((request.path, response.status, time.monotonic()))
         head = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 80  # + status line, Date, Server
         self.bytes_sent += head + (response.content_length or 0)
         return response
@@ -156,7 +186,7 @@ class BulkSite:
 
     async def _setup(self) -> None:
         app = web.Application()
-        app.router.add_route("GET", "/{tail:.*}", self._handle)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.SockSite(self._runner, self._sock).start()
@@ -171,4 +201,4 @@ class BulkSite:
     def reset_counters(self) -> None:
         """Zero the request and byte counters and the log (between benchmark phases)."""
         self.requests = self.bytes_sent = 0
-        self.log = []
+        self.log, self.times = [], []

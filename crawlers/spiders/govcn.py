@@ -25,6 +25,7 @@ from crawlers.items import ListingPage
 from store.crawlbook import ListingRead
 
 _HOME = re.compile(r"home_\d+\.htm$")
+_SHORT_FORM = re.compile(r"^/zhengce/(\d{6})/(content_\d+\.htm)$")
 
 
 class GovCnSpider(PolicySpider):
@@ -40,6 +41,15 @@ class GovCnSpider(PolicySpider):
             yield request
         if api:
             yield self.listing_request(api, callback=self.parse_search)
+
+    def canonical_url(self, url: str) -> str:
+        """``/zhengce/<YYYYMM>/content_N.htm`` and ``/zhengce/content/<YYYYMM>/content_N.htm`` are one
+        document (same content id): archived under the second form."""
+        url = super().canonical_url(url)
+        parts = urlsplit(url)
+        if m := _SHORT_FORM.match(parts.path):
+            return urlunsplit(parts._replace(path=f"/zhengce/content/{m.group(1)}/{m.group(2)}"))
+        return url
 
     def next_pages(self, response: Response) -> Iterable[str]:
         """Other ``home_N.htm`` pages linked from this one."""
@@ -59,7 +69,7 @@ class GovCnSpider(PolicySpider):
             urls = [it["url"] for cat in cats.values() for it in cat.get("listVO", []) if it.get("url")]
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        urls = [u for u in dict.fromkeys(urls) if self.is_detail_url(u)]
+        urls = [u for u in dict.fromkeys(map(self.canonical_url, urls)) if self.is_detail_url(u)]
         nexts = []
         if urls:
             parts = urlsplit(response.url)

@@ -35,7 +35,7 @@ class ListingSpider(PolicySpider):
         """Links selected by ``selectors.links`` that match the detail pattern."""
         css = self.context.source.selectors.get("links", "a")
         hrefs = response.css(f"{css}::attr(href)").getall()
-        urls = [response.urljoin(h.strip()).split("#", 1)[0] for h in hrefs]
+        urls = [self.canonical_url(response.urljoin(h.strip())) for h in hrefs]
         return list(dict.fromkeys(u for u in urls if u.startswith("http") and self.is_detail_url(u)))
 
     def next_pages(self, response: Response) -> Iterable[str] | None:

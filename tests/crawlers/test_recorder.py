@@ -1,5 +1,7 @@
 """The archive pipeline without HTTP: fetched pages in, captures/versions/events/WARC out (real SQLite)."""
 
+import io
+import random
 from datetime import timedelta
 
 import pytest
@@ -305,3 +307,36 @@ def test_fetching_a_moved_documents_old_url_does_not_move_its_schedule(recorder)
     with recorder.ctx.sessions() as s:
         (row,) = s.scalars(select(Document))
         assert to_utc(row.next_check_at) == scheduled
+
+
+def test_byte_identical_page_is_an_unchanged_check_without_processing(tmp_path):
+    src = SourceConfig("sim-govcn", "govcn", (ORIGINS["govcn"] + "/zhengce/zuixin/home_0.htm",))
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", data_dir=str(tmp_path), sources=(src,))
+    upgrade(make_engine(settings.database_url))
+    first = Recorder(open_context("sim-govcn", settings), None)
+    assert first.record(page("g01", 0)) == ["new"]
+    again = Recorder(open_context("sim-govcn", settings), None)  # a later run: its plan knows the bytes
+    assert again.record(page("g01", 0)) == []
+    assert again.log.stats["unchanged_bytes"] == 1
+    changed = page("g01", 0, body=page("g01", 0).body.replace("。".encode(), "；".encode(), 1))
+    assert again.unchanged(changed) is None  # other bytes are analysed again
+    with again.ctx.sessions() as s:
+        caps = list(s.scalars(select(Capture).order_by(Capture.id)))
+        versions = list(s.scalars(select(Version)))
+    assert len(caps) == 2 and len(versions) == 1
+    assert caps[1].version_id == versions[0].id and caps[1].outcome == "ok" and caps[1].encoding is None
+
+
+def test_warc_files_rotate_by_size_and_every_record_replays(tmp_path):
+    sink = WarcSink(tmp_path / "warc", "rot", rotate_bytes=3000)
+    bodies = [random.Random(i).randbytes(2000) for i in range(5)]  # incompressible: ~2 KB a record
+    refs = [sink.write(f"http://x/{i}.html", 200, {"Content-Type": "text/html"}, b, {}) for i, b in enumerate(bodies)]
+    files = sorted({name for name, _, _ in refs})
+    assert len(files) == 3  # a file takes writes until it has reached 3000 bytes: two pairs each
+    assert all((tmp_path / "warc" / f).stat().st_size < 3000 + 2600 for f in files)
+    for (name, offset, length), body in zip(refs, bodies, strict=True):
+        with (tmp_path / "warc" / name).open("rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read(length)  # exactly the response record, as an exporter would cut it
+        record = next(iter(ArchiveIterator(io.BytesIO(chunk))))
+        assert record.rec_type == "response" and record.content_stream().read() == body
