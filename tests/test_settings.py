@@ -1,5 +1,6 @@
 """Settings: defaults, TOML, env overrides, clear errors; the shipped example config loads."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,27 @@ def test_example_config_loads_and_every_source_has_a_spider_and_description():
     assert {src.name for src in s.sources} >= {"govcn-zuixin", "ndrc-tz", "wenming-yw", "watched-documents"}
     for src in s.sources:
         assert src.kind in SPIDERS and src.description
+        lines = src.description.splitlines()
+        fields = [line.split(":", 1)[0] for line in lines]
+        assert fields == ["Issuer", "Listing URL", "Update frequency", "Caveats"], src.name
+        assert all(len(line.split(":", 1)[1].strip()) > 3 for line in lines), src.name
+        assert src.start_urls and all(u.startswith(("http://", "https://")) for u in src.start_urls)
+        if "unverified" in src.description:
+            assert not src.enabled, f"{src.name}: an unverified listing URL must ship disabled"
+
+
+def test_example_config_covers_the_localities_of_the_domain_brief():
+    names = " ".join(src.name for src in load_settings(EXAMPLE, env={}).sources)
+    for place in ("govcn", "wenming", "tianjin", "suzhou", "zhengzhou", "shenzhen", "hangzhou", "beijing",
+                  "shanghai", "chengdu", "wuxi", "nanyang"):  # fmt: skip
+        assert place in names
+
+
+def test_every_family_spider_is_documented():
+    for kind, spider in SPIDERS.items():
+        doc = sys.modules[spider.__module__].__doc__ or ""
+        for term in ("Issuer:", "Listing URL:", "Update frequency:", "Caveats:"):
+            assert term in doc, f"{kind} spider module lacks {term}"
 
 
 def test_env_overrides_toml(tmp_path):
