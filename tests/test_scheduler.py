@@ -77,3 +77,17 @@ def test_jobs_of_sources_no_longer_configured_are_pruned(tmp_path):
     assert {j.id for j in again.get_jobs()} == {"crawl:a", "alerts:dispatch"}
     again.shutdown()
     assert prune_jobs(make_engine(f"sqlite:///{tmp_path / 'none.db'}"), "crawl:", set()) == []
+
+
+def test_sources_sharing_a_host_and_schedule_are_one_job(tmp_path):
+    cfg = tmp_path / "pw.toml"
+    cfg.write_text(
+        "[[sources]]\nname='a'\nkind='trs'\nstart_urls=['http://www.x.gov.cn/a/index.html']\n"
+        "[[sources]]\nname='b'\nkind='trs'\nstart_urls=['http://www.x.gov.cn/b/index.html']\n"
+        "[[sources]]\nname='c'\nkind='trs'\nstart_urls=['http://www.y.gov.cn/c/index.html']\n"
+        "[[sources]]\nname='d'\nkind='trs'\nstart_urls=['http://www.x.gov.cn/d/index.html']\nschedule='0 20 * * *'\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(cfg, env={})
+    jobs = {j.id: j.args[1:] for j, *_ in scheduler.build_scheduler(settings)._pending_jobs}
+    assert jobs == {"crawl:a+b": ("a", "b"), "crawl:c": ("c",), "crawl:d": ("d",), "alerts:dispatch": ()}
