@@ -60,7 +60,10 @@ def canonical_url(url: str) -> str:
     """``url`` without its fragment, with scheme and host in lower case and no default port."""
     parts = urlsplit(url.split("#", 1)[0])
     host = (parts.hostname or "").lower()
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: leave such a URL as it is
+        return url.split("#", 1)[0]
     if port and (parts.scheme.lower(), port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
@@ -94,7 +97,14 @@ class PolicySpider(scrapy.Spider):
         spider.context = open_context(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
         spider.gate = HostGate(spider.context.blocked, spider.detail_request)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_callback_error, signal=signals.spider_error)
         return spider
+
+    def _on_callback_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        """A listing callback that raised read only part of its page: the listing crawl is partial
+        (Scrapy reports callback exceptions here, not to the request's errback)."""
+        if response.meta.get("role") == "listing":
+            self.listing_partial = True
 
     def _on_idle(self) -> None:
         """Idle means every request was handled: first re-check documents that vanished from the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from scrapy import Request
@@ -13,6 +14,7 @@ from store.repo import host_of
 
 CHALLENGE_MARKERS = (b"$_ts", b"__jsl_clearance", b"acw_sc__v2", b"wzwschallenge")
 WALL_STATUSES = (412, 521)
+LISTING_REFRESH = timedelta(days=7)  # a listing page replayed from 304s is read in full at least this often
 
 
 def is_bot_wall(status: int, body: bytes) -> bool:
@@ -68,13 +70,15 @@ class ConditionalGetMiddleware:
         """Add validators for known document URLs and for listing pages read before (both read
         once per run, into the re-check plan and the listing reads)."""
         ctx: Any = getattr(self.crawler.spider, "context", None)
-        if ctx is None:
+        if ctx is None or request.method != "GET" or not request.meta.get("conditional", True):
             return
         role = request.meta.get("role")
         if role == "detail":
             etag, last_modified = ctx.plan.validators.get(request.url, (None, None))
         elif role == "listing" and request.url in ctx.listings:
             read = ctx.listings[request.url]
+            if read.fetched_at is None or ctx.started_at - read.fetched_at > LISTING_REFRESH:
+                return  # read in full now and then: a stale Last-Modified or a changed parser shows
             etag, last_modified = read.etag, read.last_modified
         else:
             return

@@ -12,7 +12,7 @@ from crawlers.items import FetchedPage, ListingPage
 from crawlers.reconcile import reconcile
 from crawlers.recorder import Recorder
 from crawlers.warc import WarcSink
-from crawlers.workers import Analyser, default_workers
+from crawlers.workers import Analyser, default_workers, shared_analyser
 
 
 class ArchivePipeline:
@@ -35,7 +35,7 @@ class ArchivePipeline:
         rotate = max(1, ctx.settings.warc_rotate_mb) * 1024 * 1024
         self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}", rotate))
         workers = ctx.settings.processing_workers
-        self.analyser = Analyser(default_workers() if workers < 0 else workers)
+        self.analyser = shared_analyser(default_workers() if workers < 0 else workers)
 
     async def process_item(self, item: Any) -> Any:
         """Archive a fetch (analysed in a worker, written here) or record a listing."""
@@ -53,7 +53,6 @@ class ArchivePipeline:
         """Settle deletions, outages and delisting for the run."""
         if self.recorder is None:
             return
-        self.analyser.close()
         spider: Any = self.crawler.spider
         has_listing = spider.name != "urls"
         complete = spider.finished and not spider.listing_partial  # an interrupted run proves no absence

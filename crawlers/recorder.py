@@ -58,6 +58,7 @@ from store.repo import (
     host_of,
     metadata_changes,
     move_document,
+    published_at,
     set_cache_validators,
     sketches_elsewhere,
 )
@@ -240,6 +241,8 @@ class Recorder:
         doc.last_seen = at
         set_cache_validators(doc, page.headers)
         events += self._alive(s, doc, Outcome.OK, at)
+        meta = content.extracted.metadata
+        doc.published_at = published_at(meta.publish_date, meta.written_date) or doc.published_at
         schedule_next(self.ctx, doc)
         prev = current_version(s, doc)
         if prev is not None and prev.text_sha256 == content.text_sha256 and prev.meta_sha256 == content.meta_sha256:

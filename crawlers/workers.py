@@ -11,6 +11,7 @@ page analysed inline: a crash there never loses the capture.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import multiprocessing
 import os
@@ -26,6 +27,18 @@ log = logging.getLogger(__name__)
 def default_workers() -> int:
     """One worker per core beyond the reactor's, at least one and at most four."""
     return max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+_SHARED: dict[int, Analyser] = {}
+
+
+def shared_analyser(workers: int) -> Analyser:
+    """One analyser (one worker pool) per crawl process, however many spiders it runs; its
+    workers stop when the process exits."""
+    if workers not in _SHARED:
+        _SHARED[workers] = Analyser(workers)
+        atexit.register(_SHARED[workers].close)
+    return _SHARED[workers]
 
 
 def content_type(headers: dict[str, str]) -> str | None:

@@ -142,6 +142,6 @@ class GkmlptSite(BulkSite):
             }
             for d in docs
         ]
-        total = self.declared_total or self.n
+        total = self.n if self.declared_total is None else self.declared_total
         body = {"articles": articles, "total": total, "offset": (page - 1) * GKMLPT_PER_PAGE, "classify": {}}
         return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")

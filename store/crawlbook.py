@@ -109,15 +109,18 @@ class ListingRead:
     complete: bool
     etag: str | None = None
     last_modified: str | None = None
+    fetched_at: datetime | None = None  # when the page was last read in full (a 200)
 
 
 def listing_reads(session: Session, source_id: int) -> dict[str, ListingRead]:
     """The last good read of every listing page of a source, by page URL."""
     rows = session.scalars(select(ListingPageState).where(ListingPageState.source_id == source_id))
-    return {
-        r.url: ListingRead(tuple(r.links), dict(r.entries), tuple(r.next_pages), r.complete, r.etag, r.last_modified)
-        for r in rows
-    }
+    return {r.url: _read_of(r) for r in rows}
+
+
+def _read_of(r: ListingPageState) -> ListingRead:
+    links, nexts = tuple(r.links), tuple(r.next_pages)
+    return ListingRead(links, dict(r.entries), nexts, r.complete, r.etag, r.last_modified, to_utc(r.fetched_at))
 
 
 def save_listing_read(

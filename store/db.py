@@ -86,7 +86,7 @@ class WalCheckpointer:
     def _checkpoint(self, mode: str) -> None:
         assert self.path is not None
         try:
-            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=30)) as conn:
                 conn.execute(f"PRAGMA wal_checkpoint({mode})")
         except sqlite3.Error:
             pass  # busy or gone: the next round (or any later connection) checkpoints

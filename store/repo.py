@@ -8,7 +8,7 @@ committed together or not at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,10 +48,11 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 def published_at(publish_date: str | None, written_date: str | None) -> datetime | None:
-    """Midnight Beijing time of a document's 发布日期 (else 成文日期), from ``YYYY-MM-DD``."""
+    """Midnight Beijing time of a document's 发布日期 (else 成文日期), from ``YYYY-MM-DD``, in UTC
+    (SQLite keeps no offset: every stored instant is UTC)."""
     for value in (publish_date, written_date):
         try:
-            return datetime.strptime((value or "")[:10], "%Y-%m-%d").replace(tzinfo=BEIJING)
+            return datetime.strptime((value or "")[:10], "%Y-%m-%d").replace(tzinfo=BEIJING).astimezone(UTC)
         except ValueError:
             continue
     return None
@@ -217,9 +218,9 @@ def find_moved_from(session: Session, host: str, url: str, content: Content) -> 
     same_keys = [Document.doc_number_norm == meta.doc_number_norm] if meta.doc_number_norm else []
     if meta.index_number:
         same_keys.append(Document.index_number == meta.index_number)
-    q = select(Document).where(or_(*same_keys))  # indexed columns; host and title checked here
+    q = select(Document).where(Document.host == host, or_(*same_keys))  # indexed columns; title checked here
     for doc in session.scalars(q):
-        if doc.host == host and doc.url != url and doc.title_key == content.title_key:
+        if doc.url != url and doc.title_key == content.title_key:
             return doc
     return None
 

@@ -35,8 +35,11 @@ _BEIJING = timezone(timedelta(hours=8))
 
 def entry_text(article: dict[str, Any]) -> str:
     """A listing entry like a page would show it: title, 文号 and publication date."""
-    when = article.get("create_time")
-    day = datetime.fromtimestamp(int(when), UTC).astimezone(_BEIJING).strftime("%Y-%m-%d") if when else ""
+    try:
+        when = datetime.fromtimestamp(int(article["create_time"]), UTC)
+        day = when.astimezone(_BEIJING).strftime("%Y-%m-%d")
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        day = ""
     parts = [str(article.get("title") or ""), str(article.get("document_number") or ""), day]
     return " ".join(p for p in parts if p)[:500]
 
@@ -72,6 +75,7 @@ class GkmlptSpider(PolicySpider):
         url = f"{base}?page={page}&sid={sid}"
         self._listing_seen.add(url)
         meta = {"role": "listing", "handle_httpstatus_list": HANDLED, "base": base, "sid": sid, "page": page}
+        meta["conditional"] = False  # an API page is read every run (no 304 replay for it)
         yield scrapy.Request(url, callback=self.parse_api, errback=self.on_listing_error, meta=meta, dont_filter=True)
 
     def parse_api(self, response: Response) -> Iterable[Any]:
@@ -90,8 +94,8 @@ class GkmlptSpider(PolicySpider):
                           response=self._fetched(response))  # fmt: skip
         yield from self.detail_requests(self.to_check(links, entries))
         page = int(response.meta["page"])
-        if total < 0 or not links:  # unreadable, or the pages ran out before the declared total
-            if total < 0 or (page - 1) * PER_PAGE < total:
+        if total <= 0 or not links:  # unreadable, empty, or the pages ran out before the declared total
+            if total <= 0 or page == 1 or (page - 1) * PER_PAGE < total:
                 self.listing_partial = True
         elif page * PER_PAGE < total:
             yield from self.api_request(response.meta["base"], response.meta["sid"], page + 1)

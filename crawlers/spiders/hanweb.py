@@ -79,6 +79,7 @@ class HanwebSpider(PolicySpider):
         self._listing_seen.add(url)
         meta = {"role": "listing", "handle_httpstatus_list": HANDLED, "form": form, "start": start}
         meta["jpage_proxy"] = proxy  # not "proxy": Scrapy would use it as an HTTP proxy
+        meta["conditional"] = False  # a POST batch is read every run (no 304 replay for it)
         yield scrapy.FormRequest(
             url, formdata=form, callback=self.parse_proxy, errback=self.on_listing_error, meta=meta, dont_filter=True
         )

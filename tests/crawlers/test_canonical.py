@@ -1,6 +1,7 @@
 """One URL per document: fragments, case and default ports, and gov.cn's two URL forms of one content id."""
 
 from scrapy.http import HtmlResponse
+from twisted.python.failure import Failure
 
 from crawlers.base import canonical_url
 from crawlers.spiders.govcn import GovCnSpider
@@ -10,6 +11,7 @@ def test_generic_canonical_form():
     assert canonical_url("HTTP://WWW.Gov.CN:80/zhengce/a.htm#top") == "http://www.gov.cn/zhengce/a.htm"
     assert canonical_url("https://x.gov.cn:443/p?id=1") == "https://x.gov.cn/p?id=1"
     assert canonical_url("http://127.0.0.1:8080/a.html") == "http://127.0.0.1:8080/a.html"  # other ports stay
+    assert canonical_url("http://x.gov.cn:abc/a.html#f") == "http://x.gov.cn:abc/a.html"  # malformed: left alone
 
 
 def test_govcn_short_and_long_forms_are_one_document():
@@ -27,3 +29,18 @@ def test_govcn_short_and_long_forms_are_one_document():
     links = spider.listing_links(page)
     assert links == [long]
     assert spider.listing_entries(page, links) == {long: "通知 2024-11-20"}
+
+
+def test_a_listing_callback_that_raises_makes_the_listing_partial():
+    spider = GovCnSpider(source="g")
+    page = HtmlResponse("https://www.gov.cn/zhengce/zuixin/home_0.htm", body=b"<p></p>", encoding="utf-8")
+    page.request = None
+    detail = HtmlResponse("https://www.gov.cn/zhengce/content/202411/content_1.htm", body=b"", encoding="utf-8")
+    from scrapy import Request
+
+    detail_req = Request(detail.url, meta={"role": "detail"})
+    spider._on_callback_error(Failure(RuntimeError("parse failed")), detail.replace(request=detail_req), spider)
+    assert not spider.listing_partial  # a document page's error says nothing about the listing
+    listing_req = Request(page.url, meta={"role": "listing"})
+    spider._on_callback_error(Failure(RuntimeError("parse failed")), page.replace(request=listing_req), spider)
+    assert spider.listing_partial

@@ -4,7 +4,7 @@ three listing pages, strong ETags, nothing changes)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -69,6 +69,8 @@ def test_a_day_later_only_documents_published_in_the_last_14_days_are_checked(bu
     with sessions() as s:
         docs = list(s.scalars(select(Document)))
     assert all(d.published_at is not None for d in docs)
+    beijing = timezone(timedelta(hours=8))  # 发布日期 is a Beijing date: midnight there, stored in UTC
+    assert {d.published_at.replace(tzinfo=UTC).astimezone(beijing).time() for d in docs} == {time(0, 0)}
     young = {
         d.url.split(site.origin, 1)[1] for d in docs if T - d.published_at.replace(tzinfo=UTC) < timedelta(days=14)
     }

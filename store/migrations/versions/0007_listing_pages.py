@@ -50,7 +50,10 @@ def upgrade() -> None:
         for doc_id, published, written in rows:
             at = published_at(published, written)
             if at is not None:
-                conn.execute(sa.text("UPDATE document SET published_at = :at WHERE id = :id"), {"at": at, "id": doc_id})
+                update = sa.text("UPDATE document SET published_at = :at WHERE id = :id").bindparams(
+                    sa.bindparam("at", type_=sa.DateTime(timezone=True))
+                )
+                conn.execute(update, {"at": at, "id": doc_id})
 
 
 def downgrade() -> None:
