@@ -8,10 +8,11 @@ follow redirects that leave the official domain.
   :data:`MAX_DELAY` (maintenance: ``Retry-After: 86400``) is left alone for the rest of the run:
   no retry, and its remaining pages are recorded as not requested (:class:`HostPaused`, a
   failure that is never a deletion) rather than fetched.
-- :class:`OfficialRedirectMiddleware`: Scrapy's redirect handling, except that a redirect to a
-  host outside the official domain of the request (``*.gov.cn`` or the request's own
-  registrable domain) is not followed; the 3xx answer reaches the spider with
-  ``meta["offsite_redirect"]`` set, so it is recorded (outcome ``offsite_redirect``).
+- :class:`OfficialRedirectMiddleware` and :class:`OfficialMetaRefreshMiddleware`: Scrapy's
+  redirect and meta-refresh handling, except that a redirect to a host outside the official
+  domain of the request (``*.gov.cn`` or the request's own registrable domain) is not
+  followed; the answer reaches the spider with ``meta["offsite_redirect"]`` set, so it is
+  recorded (outcome ``offsite_redirect``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
@@ -123,3 +124,15 @@ class OfficialRedirectMiddleware(RedirectMiddleware):
                 request.meta["handle_httpstatus_list"] = handled
                 return response
         return super().process_response(request, response)
+
+
+class OfficialMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Follow ``<meta http-equiv="refresh">`` within the official domain only (see module docstring)."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        """Hand a refresh to another domain to the spider instead of following it."""
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and not is_official_redirect(request.url, result.url):
+            request.meta["offsite_redirect"] = result.url
+            return response
+        return result

@@ -113,11 +113,13 @@ class Recorder:
             )
         extracted = analysis.extracted
         outcome = classify(page.status, page.url, page.final_url, extracted.kind if extracted else None)
+        if analysis.error:
+            outcome = Outcome.UNPROCESSABLE  # neither alive nor gone: the document stays due
         rec = FetchRecord(
             url=page.url, final_url=page.final_url, status=page.status, outcome=str(outcome),
             fetched_at=page.fetched_at, headers=page.headers, body=page.body, raw_sha256=analysis.raw_sha256,
             encoding=analysis.encoding, encoding_reason=analysis.encoding_reason,
-            replacements=analysis.replacements, error=page.error, warc=warc_ref,
+            replacements=analysis.replacements, error=page.error or analysis.error, warc=warc_ref,
         )  # fmt: skip
         self.log.outcomes[page.url] = outcome
         self.log.stats[f"outcome_{outcome}"] += 1

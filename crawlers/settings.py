@@ -33,7 +33,9 @@ DOWNLOADER_MIDDLEWARES = {
     # redirects within the official domain only (replaces Scrapy's RedirectMiddleware at 600)
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawlers.politeness.OfficialRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawlers.politeness.OfficialMetaRefreshMiddleware": 580,
     # sees answers before RetryMiddleware (550) re-queues them: 429/5xx slow the host down
-    "crawlers.politeness.BackoffMiddleware": 580,
+    "crawlers.politeness.BackoffMiddleware": 585,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 300}

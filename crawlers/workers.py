@@ -5,16 +5,19 @@ new document; they are pure, so ``processing_workers`` processes (started with
 ``forkserver``, never forked from the running reactor) do them in parallel with downloading
 and the archive writes, which stay in the reactor thread, one transaction at a time. With
 ``processing_workers = 0`` everything runs inline. A worker that dies is replaced and its
-page analysed inline: a crash there never loses the capture.
+page tried once more in a fresh pool, then archived raw with an ``unprocessable`` outcome:
+a crash there never loses the capture nor takes the crawl down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import hashlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -49,8 +52,9 @@ def content_type(headers: dict[str, str]) -> str | None:
 class Analyser:
     """Analyses fetched pages inline or in a process pool."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, fn: Callable[..., Analysis] = analyse) -> None:
         self.workers = workers
+        self.fn = fn
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -61,16 +65,20 @@ class Analyser:
         return self._pool
 
     async def analyse(self, page: FetchedPage) -> Analysis:
-        """The analysis of ``page`` (computed in a worker when there are workers)."""
+        """The analysis of ``page`` (computed in a worker when there are workers). A page on which
+        a worker dies twice is not analysed in the crawl process (it could take the crawl down
+        with it): it comes back with ``error`` set and is archived raw."""
         args = (page.body, content_type(page.headers), page.final_url, page.status)
         if self.workers <= 0 or not page.body:
-            return analyse(*args)
-        try:
-            return await asyncio.wrap_future(self._executor().submit(analyse, *args))
-        except BrokenProcessPool:
-            log.warning("a processing worker died while analysing %s; analysing it inline", page.url)
-            self.close()
-            return analyse(*args)
+            return self.fn(*args)
+        for attempt in (1, 2):
+            try:
+                return await asyncio.wrap_future(self._executor().submit(self.fn, *args))
+            except BrokenProcessPool:
+                log.warning("a processing worker died while analysing %s (attempt %d)", page.url, attempt)
+                self.close()
+        sha = hashlib.sha256(page.body).hexdigest()
+        return Analysis(sha, error="a processing worker died twice on this page; archived raw, not analysed")
 
     def close(self) -> None:
         """Stop the workers."""

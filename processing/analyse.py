@@ -37,6 +37,7 @@ class Analysis:
     extracted: Extracted | None = None
     content: Content | None = None
     same_bytes: bool = False  # byte-identical to the capture behind the current version: not analysed
+    error: str | None = None  # why the page could not be analysed (it is archived raw)
 
 
 def build_content(extracted: Extracted) -> Content:

@@ -31,6 +31,7 @@ class Outcome(StrEnum):
     NETWORK_ERROR = "network_error"
     OFFSITE_REDIRECT = "offsite_redirect"
     REFUSED = "refused"
+    UNPROCESSABLE = "unprocessable"  # the page arrived but could not be analysed (kept raw; never a verdict)
 
 
 DELETION_OUTCOMES = frozenset({Outcome.HTTP_404, Outcome.HTTP_410, Outcome.REDIRECT_HOME, Outcome.SOFT_404})

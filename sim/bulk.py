@@ -67,6 +67,7 @@ class BulkSite:
         self.log: list[tuple[str, int]] = []  # (path, status) of every response
         self.times: list[tuple[str, int, float]] = []  # (path, status, monotonic time) of every response
         self.special: dict[str, list[tuple[int, dict[str, str]]]] = {}  # path -> answers to give first
+        self.special_body: dict[str, bytes] = {}  # body of the special answers of a path
         self._cache: dict[str, tuple[bytes, str, str]] = {}
         self._docs: list[Document] = [self._doc(i) for i in range(n)]
         self._by_path = {d.path: d for d in self._docs}
@@ -158,7 +159,7 @@ class BulkSite:
         answer = None if queued else await self.family_answer(request)
         if queued:
             status, headers = queued.pop(0)
-            response = web.Response(status=status, headers=headers)
+            response = web.Response(status=status, headers=headers, body=self.special_body.get(request.path))
         elif answer is not None:
             response = answer
         elif found is None:

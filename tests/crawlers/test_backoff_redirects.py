@@ -69,7 +69,12 @@ def test_offsite_redirect_is_recorded_not_followed_official_one_followed(tmp_pat
     doc = site.document_urls()[0]
     site.special["/moved.html"] = [(302, {"Location": "http://mp.weixin.qq.com/s/abc"})]
     site.special["/old.html"] = [(301, {"Location": doc.split(site.origin, 1)[1]})]
-    config, sessions = _source(tmp_path, site, [site.origin + "/moved.html", site.origin + "/old.html"])
+    site.special["/refresh.html"] = [(200, {"Content-Type": "text/html; charset=utf-8"})]
+    site.special_body["/refresh.html"] = (
+        b'<html><head><meta http-equiv="refresh" content="0;url=http://evil.example/x"></head></html>'
+    )
+    pages = [site.origin + p for p in ("/moved.html", "/old.html", "/refresh.html")]
+    config, sessions = _source(tmp_path, site, pages)
     _cli(config, "crawl", "pages", "--now", T.isoformat())
     with sessions() as s:
         caps = {c.url.split(site.origin, 1)[1]: c for c in s.scalars(select(Capture))}
@@ -77,6 +82,8 @@ def test_offsite_redirect_is_recorded_not_followed_official_one_followed(tmp_pat
     assert (moved.status, moved.outcome, moved.final_url) == (302, "offsite_redirect", "http://mp.weixin.qq.com/s/abc")
     assert moved.error is None  # not a failed attempt to reach the other host: it was never asked
     assert (old.status, old.outcome, old.final_url) == (200, "ok", doc)
+    refresh = caps["/refresh.html"]
+    assert (refresh.outcome, refresh.final_url) == ("offsite_redirect", "http://evil.example/x")
 
 
 def test_a_host_asking_for_a_day_is_left_alone_for_the_run(tmp_path, site):

@@ -340,3 +340,18 @@ def test_warc_files_rotate_by_size_and_every_record_replays(tmp_path):
             chunk = fh.read(length)  # exactly the response record, as an exporter would cut it
         record = next(iter(ArchiveIterator(io.BytesIO(chunk))))
         assert record.rec_type == "response" and record.content_stream().read() == body
+
+
+def test_unanalysed_page_is_archived_raw_and_keeps_the_document_due(recorder):
+    from processing.analyse import Analysis
+
+    assert recorder.record(page("g01", 0)) == ["new"]
+    with recorder.ctx.sessions() as s:
+        due_before = s.scalars(select(Document)).one().next_check_at
+    again = page("g01", 1)
+    assert recorder.record(again, Analysis("ab" * 32, error="a processing worker died twice")) == []
+    with recorder.ctx.sessions() as s:
+        cap = s.scalars(select(Capture).order_by(Capture.id.desc())).first()
+        doc = s.scalars(select(Document)).one()
+    assert cap.outcome == "unprocessable" and "died" in cap.error and cap.raw_zstd and cap.version_id is None
+    assert doc.next_check_at == due_before and doc.state == "active"
