@@ -9,12 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from common.settings import load_settings
 from crawlers.politeness import is_official_redirect, registrable_domain, retry_after
 from sim.bulk import BulkSite
-from store.db import make_engine, session_factory
 from store.models import Capture, Event
-from store.schema import upgrade
+from tests.crawlers.one_source import one_source_archive
 from tests.test_e2e_scenario import _cli
 
 T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -40,16 +38,7 @@ def site(tmp_path):
 
 
 def _source(tmp_path, site: BulkSite, urls: list[str]):
-    config = tmp_path / "policywatch.toml"
-    listed = ", ".join(f'"{u}"' for u in urls)
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "a.db"}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'download_delay = 0.0\nprocessing_workers = 0\n\n[[sources]]\nname = "pages"\nkind = "urls"\n'
-        f"start_urls = [{listed}]\n",
-        encoding="utf-8",
-    )
-    upgrade(make_engine(load_settings(config, env={}).database_url))
-    return config, session_factory(make_engine(load_settings(config, env={}).database_url))
+    return one_source_archive(tmp_path, "pages", "urls", urls)
 
 
 def test_429_makes_the_retry_wait_for_retry_after(tmp_path, site):

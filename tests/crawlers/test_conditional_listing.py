@@ -9,11 +9,9 @@ from datetime import UTC, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from common.settings import load_settings
 from sim.bulk import BulkSite
-from store.db import make_engine, session_factory
 from store.models import CrawlRun, Document, Event, ListingPageState, ListingSighting
-from store.schema import upgrade
+from tests.crawlers.one_source import one_source_archive
 from tests.test_e2e_scenario import _cli
 
 T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)  # 11 h after the newest bulk document was published
@@ -23,15 +21,8 @@ LISTINGS = {"/xxgk/zcwj/index.html", "/xxgk/zcwj/index_1.html", "/xxgk/zcwj/inde
 @pytest.fixture
 def bulk(tmp_path):
     site = BulkSite(120).start()
-    config = tmp_path / "policywatch.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "a.db"}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'download_delay = 0.0\nprocessing_workers = 1\n\n[[sources]]\nname = "bulk"\nkind = "trs"\n'
-        f'start_urls = ["{site.listing_url}"]\n',
-        encoding="utf-8",
-    )
-    upgrade(make_engine(load_settings(config, env={}).database_url))
-    yield site, config, session_factory(make_engine(load_settings(config, env={}).database_url))
+    config, sessions = one_source_archive(tmp_path, "bulk", "trs", [site.listing_url], workers=1)
+    yield site, config, sessions
     site.stop()
 
 

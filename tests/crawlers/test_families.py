@@ -8,27 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from common.settings import load_settings
 from sim.bulk import BulkSite
 from sim.families import GkmlptSite, HanwebSite
-from store.db import make_engine, session_factory
 from store.models import CrawlRun, Document, Event, ListingSighting, Version
-from store.schema import upgrade
+from tests.crawlers.one_source import one_source_archive
 from tests.test_e2e_scenario import _cli
 
 T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _setup(tmp_path, site: BulkSite, kind: str):
-    config = tmp_path / "policywatch.toml"
-    config.write_text(
-        f'database_url = "sqlite:///{tmp_path / "a.db"}"\ndata_dir = "{tmp_path / "data"}"\n'
-        f'download_delay = 0.0\nprocessing_workers = 0\n\n[[sources]]\nname = "col"\nkind = "{kind}"\n'
-        f'start_urls = ["{site.listing_url}"]\n',
-        encoding="utf-8",
-    )
-    upgrade(make_engine(load_settings(config, env={}).database_url))
-    return config, session_factory(make_engine(load_settings(config, env={}).database_url))
+    return one_source_archive(tmp_path, "col", kind, [site.listing_url])
 
 
 def _crawl(site: BulkSite, config, now: datetime) -> list[tuple[str, int]]:
