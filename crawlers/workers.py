@@ -52,15 +52,17 @@ def content_type(headers: dict[str, str]) -> str | None:
 class Analyser:
     """Analyses fetched pages inline or in a process pool."""
 
-    def __init__(self, workers: int, fn: Callable[..., Analysis] = analyse) -> None:
+    def __init__(self, workers: int, fn: Callable[..., Analysis] = analyse, start_method: str = "forkserver") -> None:
         self.workers = workers
         self.fn = fn
+        self.start_method = start_method  # "forkserver": never fork the running reactor
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["processing.analyse"])
+            ctx = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload(["processing.analyse"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_up)
         return self._pool
 
