@@ -40,7 +40,7 @@ from crawlers.items import FetchedPage, ListingPage
 from crawlers.middlewares import is_bot_wall
 from crawlers.politeness import HostPaused
 from store.crawlbook import ListingRead
-from store.repo import host_of
+from store.repo import cache_validators, host_of
 
 # statuses handed to callbacks instead of being dropped (redirects are still followed)
 HANDLED = [304, 400, 401, 403, 404, 410, 412, 429, 451, 500, 502, 503, 504, 521]
@@ -233,12 +233,9 @@ class PolicySpider(scrapy.Spider):
             return None
         links = self.listing_links(response)
         nexts = self.next_pages(response)
-        headers = header_dict(response.headers)
-        lower = {k.lower(): v for k, v in headers.items()}
-        return ListingRead(
-            tuple(links), self.listing_entries(response, links), tuple(nexts or ()), nexts is not None,
-            lower.get("etag"), lower.get("last-modified"),
-        )  # fmt: skip
+        etag, modified = cache_validators(header_dict(response.headers))
+        entries = self.listing_entries(response, links)
+        return ListingRead(tuple(links), entries, tuple(nexts or ()), nexts is not None, etag, modified)
 
     def parse_listing(self, response: Response) -> Iterable[Any]:
         """Record what a listing shows, follow its documents and its pagination."""
@@ -253,11 +250,10 @@ class PolicySpider(scrapy.Spider):
             self.listing_partial = True
         entries = read.entries if read else {}
         replayed = response.status == 304 and read is not None
+        fetched = None if replayed else self._fetched(response)
         yield ListingPage(
-            response.url, response.status, links, clock.now(), bool(links), entries,
-            list(read.next_pages) if read else [], None if replayed else self._fetched(response), replayed,
-            read.complete if read else False,
-        )  # fmt: skip
+            response.url, response.status, links, clock.now(), bool(links), entries, fetched, replayed, read
+        )
         yield from self.detail_requests(self.to_check(links, entries))
         for url in read.next_pages if read else ():
             if url in self._listing_seen:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from store.crawlbook import ListingRead
+
 
 @dataclass
 class FetchedPage:
@@ -31,7 +33,6 @@ class ListingPage:
     fetched_at: datetime
     complete: bool = True
     entries: dict[str, str] = field(default_factory=dict)  # url -> listing entry text (title, date)
-    next_pages: list[str] = field(default_factory=list)
     response: FetchedPage | None = None  # the raw response (archived to WARC; None when replayed)
     replayed: bool = False  # a 304: links, entries and next pages are those of the last read
-    paginated: bool = True  # False when the spider cannot tell how the listing continues
+    read: ListingRead | None = None  # what the spider read (kept for the next conditional GET)

@@ -31,7 +31,6 @@ from processing.tag import find_terms
 from processing.types import Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
 from store.crawlbook import (
-    ListingRead,
     block_host,
     listed_in_run,
     record_listing,
@@ -149,14 +148,9 @@ class Recorder:
             record_listing(s, ctx.source_id, ctx.run_id, page.url, page.doc_urls, page.fetched_at, page.entries)
             if page.replayed:
                 touch_listing_read(s, ctx.source_id, page.url, page.fetched_at)
-            elif resp is not None and page.status == 200 and page.doc_urls:
-                lower = {k.lower(): v for k, v in resp.headers.items()}
-                read = ListingRead(
-                    tuple(page.doc_urls), page.entries, tuple(page.next_pages), page.paginated,
-                    lower.get("etag"), lower.get("last-modified"),
-                )  # fmt: skip
+            elif resp is not None and page.read is not None and page.status == 200 and page.doc_urls:
                 raw = hashlib.sha256(resp.body).hexdigest()
-                save_listing_read(s, ctx.source_id, page.url, read, raw, page.fetched_at)
+                save_listing_read(s, ctx.source_id, page.url, page.read, raw, page.fetched_at)
         self.log.stats["listing_pages"] += 1
         self.log.stats["listing_pages_not_modified"] += page.replayed
 
@@ -180,14 +174,10 @@ class Recorder:
             add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=kind)
             return []  # an old URL of a moved document
         if analysis.same_bytes and doc is not None and doc.current_version_id is not None:
+            # the bytes behind the current version: an unchanged check (the alive path below)
             self.log.stats["unchanged_bytes"] += 1
-            cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id, page_kind=str(PageKind.DOCUMENT))
-            cap.version_id = doc.current_version_id
-            doc.last_seen = at
+            kind = str(PageKind.DOCUMENT)
             set_cache_validators(doc, page.headers)
-            events = self._alive(s, doc, outcome, at)
-            schedule_next(ctx, doc)
-            return events
         if outcome is Outcome.OK and doc is not None and extracted is not None and self._is_gone(s, doc, extracted):
             outcome = Outcome.SOFT_404
             rec = replace(rec, outcome=str(outcome))

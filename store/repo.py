@@ -292,11 +292,15 @@ def metadata_changes(old: Version, content: Content) -> dict[str, list[str | Non
     return out
 
 
+def cache_validators(headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """``(ETag, Last-Modified)`` of a response's headers, whatever their case (``None`` when absent)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    return lower.get("etag") or None, lower.get("last-modified") or None
+
+
 def set_cache_validators(doc: Document, headers: dict[str, str]) -> None:
     """Remember ETag / Last-Modified of the last 200 for conditional GET."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    doc.etag = lower.get("etag") or None
-    doc.last_modified = lower.get("last-modified") or None
+    doc.etag, doc.last_modified = cache_validators(headers)
 
 
 def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple[Document, bytes]]:

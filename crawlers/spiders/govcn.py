@@ -23,6 +23,7 @@ from common import clock
 from crawlers.base import PolicySpider, header_dict
 from crawlers.items import ListingPage
 from store.crawlbook import ListingRead
+from store.repo import cache_validators
 
 _HOME = re.compile(r"home_\d+\.htm$")
 _SHORT_FORM = re.compile(r"^/zhengce/(\d{6})/(content_\d+\.htm)$")
@@ -76,8 +77,8 @@ class GovCnSpider(PolicySpider):
             query = dict(parse_qsl(parts.query))
             query["p"] = str(int(query.get("p", "1")) + 1)
             nexts.append(urlunsplit(parts._replace(query=urlencode(query))))
-        lower = {k.lower(): v for k, v in header_dict(response.headers).items()}
-        return ListingRead(tuple(urls), {}, tuple(nexts), True, lower.get("etag"), lower.get("last-modified"))
+        etag, modified = cache_validators(header_dict(response.headers))
+        return ListingRead(tuple(urls), {}, tuple(nexts), True, etag, modified)
 
     def parse_search(self, response: Response) -> Iterable[Any]:
         """Read one page of the JSON search API and ask for the next while it returns items."""
@@ -90,12 +91,8 @@ class GovCnSpider(PolicySpider):
         replayed = response.status == 304
         fetched = None if replayed else self._fetched(response)
         urls = list(read.links)
-        yield ListingPage(
-            response.url, response.status, urls, clock.now(), True, {}, list(read.next_pages), fetched, replayed
-        )
+        yield ListingPage(response.url, response.status, urls, clock.now(), True, {}, fetched, replayed, read)
         yield from self.detail_requests(self.to_check(urls, {}))
         for nxt in read.next_pages:
-            if len(self._listing_seen) < self.max_pages:
+            if self.room_for_listing_page():
                 yield self.listing_request(nxt, callback=self.parse_search)
-            else:
-                self.listing_partial = True
