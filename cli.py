@@ -206,6 +206,17 @@ def history(ctx: click.Context, url_or_doc: str, as_json: bool) -> None:
     for r in data["reprints"]:
         what = "reprint of" if r["role"] == "original" else "reprinted as"
         click.echo(f"  {what} doc {r['doc_id']} ({r['similarity']:.0%} alike)  {r['url']}")
+    for a in data["attachments"]:
+        click.echo(f"  attachment {a['name'] or '-'}  {a['url']}  {_attachment_state(a)}")
+        for av in a["versions"]:
+            pages = f", {av['pages']} pages" if av["pages"] else ""
+            size = f"{av['size']} bytes{pages}, {av['chars']} chars"
+            note = f"  ({av['error']})" if av["error"] else ""
+            click.echo(f"      v{av['seq']} {av['at']}  {size}  sha256 {av['raw_sha256'][:16]}…{note}")
+
+
+def _attachment_state(a: dict[str, Any]) -> str:
+    return f"state={a['state']}" + ("" if a["linked"] else " (no longer linked)")
 
 
 def _evidence_line(details: dict[str, Any]) -> str:

@@ -28,6 +28,8 @@ KIND_ZH = {
     "removed": "已删除",
     "reappeared": "重新出现",
     "moved": "迁移",
+    "attachment_changed": "附件修改",
+    "attachment_removed": "附件删除",
 }
 KWIC_CHARS = 30
 MAX_DIFF_OPS = 200
@@ -56,7 +58,7 @@ def kwic(text: str, keyword: str, width: int = KWIC_CHARS, limit: int = 3) -> li
 
 
 def _diff(item: AlertItem) -> TextDiff | None:
-    if item.previous_text is None or item.event_kind != "revised":
+    if item.previous_text is None or item.event_kind not in ("revised", "attachment_changed"):
         return None
     return word_diff(item.previous_text, item.text, default_segmenter().tokens, terms=find_terms)
 
@@ -91,6 +93,14 @@ def _evidence(item: AlertItem) -> str:
     return f"证据 Evidence: {how}, {item.details.get('failures', '?')} failed checks since {since}"
 
 
+def _attachment_lines(item: AlertItem) -> list[str]:
+    """For attachment events: which file of the document."""
+    url = item.details.get("attachment_url")
+    if not url:
+        return []
+    return [f"附件 Attachment: {item.details.get('attachment_name') or ''} {url}".replace("  ", " ")]
+
+
 def _cite(item: AlertItem) -> str:
     at = to_utc(item.event_at)
     parts = [item.title or "(无标题)", item.agency or "", item.doc_number or "", item.url]
@@ -118,6 +128,7 @@ def compose(item: AlertItem, *, sender: str, base_url: str, secret: str) -> Emai
         f"机关 Agency: {item.agency or '—'}",
         f"文号 Number: {item.doc_number or '—'}",
         f"URL: {item.url}",
+        *_attachment_lines(item),
         "",
         "关键词 Keywords:",
     ]
@@ -155,7 +166,9 @@ def _html(
         '<html><body style="font-family:sans-serif;font-size:14px;color:#222">'
         f'<h2 style="font-size:17px">{escape(kind)}: {escape(title)}</h2>'
         f"<p>机关: {escape(item.agency or '—')}<br>文号: {escape(item.doc_number or '—')}<br>"
-        f'<a href="{escape(item.url, quote=True)}">{escape(item.url)}</a></p>'
+        f'<a href="{escape(item.url, quote=True)}">{escape(item.url)}</a>'
+        + "".join(f"<br>{escape(line)}" for line in _attachment_lines(item))
+        + "</p>"
         f"<ul>{rows}</ul>{diff}"
         f'<p style="color:#666;font-size:12px">引用: {escape(_cite(item))}</p>'
         f'<p style="font-size:12px"><a href="{escape(unsub, quote=True)}">退订 Unsubscribe</a></p>'

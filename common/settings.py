@@ -44,6 +44,8 @@ SETTINGS_HELP: dict[str, str] = {
     "recheck_age_from": "published (age from the document's 发布/成文 date when known) | first_seen",
     "warc_rotate_mb": "size in MB at which a run's WARC file is closed and the next one started",
     "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
+    "fetch_attachments": "fetch, archive and version the files (PDF, DOCX, ...) documents link to",
+    "attachment_max_mb": "largest attachment fetched, in MB (bigger ones are recorded as refused)",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
     "smtp_host": "SMTP server for alerts",
@@ -94,6 +96,8 @@ class Settings:
     recheck_age_from: str = "published"
     processing_workers: int = -1
     warc_rotate_mb: int = 512
+    fetch_attachments: bool = True
+    attachment_max_mb: int = 50
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"
@@ -103,7 +107,7 @@ class Settings:
     smtp_security: str = "none"
     mail_from: str = "policywatch <policywatch@localhost>"
     secret_key: str = ""
-    alert_on: tuple[str, ...] = ("new", "revised", "removed")
+    alert_on: tuple[str, ...] = ("new", "revised", "removed", "attachment_changed", "attachment_removed")
     now: str = ""
     sources: tuple[SourceConfig, ...] = ()
     config_path: str = ""

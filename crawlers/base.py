@@ -36,9 +36,10 @@ from twisted.python.failure import Failure
 from common import clock
 from crawlers.context import CrawlContext, open_context
 from crawlers.gate import HostGate
-from crawlers.items import FetchedPage, ListingPage
+from crawlers.items import FetchedAttachment, FetchedPage, ListingPage
 from crawlers.middlewares import is_bot_wall
 from crawlers.politeness import HostPaused
+from store.attachments import AttachmentLink
 from store.crawlbook import ListingRead
 from store.repo import cache_validators, host_of
 
@@ -87,6 +88,7 @@ class PolicySpider(scrapy.Spider):
         self._listing_seen: set[str] = set()
         self._listed_now: set[str] = set()
         self._requested: set[str] = set()
+        self._attachments_requested: set[str] = set()
         self._vanish_checked = False
         self.finished = False
 
@@ -194,6 +196,35 @@ class PolicySpider(scrapy.Spider):
         return scrapy.Request(
             url, callback=self.parse_detail, errback=self.on_detail_error, meta=meta, dont_filter=probe
         )
+
+    def attachment_request(self, link: AttachmentLink) -> scrapy.Request | None:
+        """A request for an attachment, once per run, with the validators of its last good fetch
+        and the size cap (``attachment_max_mb``); ``None`` when it was requested already."""
+        if link.url in self._attachments_requested:
+            return None
+        self._attachments_requested.add(link.url)
+        meta = {
+            "role": "attachment", "handle_httpstatus_list": HANDLED, "link": link,
+            "validators": (link.etag, link.last_modified),
+            "download_maxsize": self.context.settings.attachment_max_mb * 1024 * 1024,
+        }  # fmt: skip
+        return scrapy.Request(
+            link.url, callback=self.parse_attachment, errback=self.on_attachment_error, meta=meta, dont_filter=True
+        )
+
+    def parse_attachment(self, response: Response) -> Iterable[Any]:
+        """Hand an attachment's raw response to the pipeline."""
+        yield self._attachment(self._fetched(response), response.meta["link"])
+
+    def on_attachment_error(self, failure: Failure) -> Iterable[Any]:
+        """A failed attachment fetch (network, too large, paused host) is recorded, never a removal."""
+        request = failure.request  # type: ignore[attr-defined]
+        page = FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
+        yield self._attachment(page, request.meta["link"])
+
+    @staticmethod
+    def _attachment(page: FetchedPage, link: AttachmentLink) -> FetchedAttachment:
+        return FetchedAttachment(**vars(page), document_url=link.document_url, name=link.name, ext=link.ext)
 
     def detail_requests(self, urls: Iterable[str]) -> list[scrapy.Request]:
         """Document requests that may go out now (see :class:`crawlers.gate.HostGate`)."""

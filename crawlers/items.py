@@ -36,3 +36,12 @@ class ListingPage:
     response: FetchedPage | None = None  # the raw response (archived to WARC; None when replayed)
     replayed: bool = False  # a 304: links, entries and next pages are those of the last read
     read: ListingRead | None = None  # what the spider read (kept for the next conditional GET)
+
+
+@dataclass
+class FetchedAttachment(FetchedPage):
+    """One response (or network failure) for an attachment linked from the document at ``document_url``."""
+
+    document_url: str = ""
+    name: str = ""
+    ext: str = ""

@@ -68,13 +68,16 @@ class ConditionalGetMiddleware:
 
     def process_request(self, request: Request) -> None:
         """Add validators for known document URLs and for listing pages read before (both read
-        once per run, into the re-check plan and the listing reads)."""
+        once per run, into the re-check plan and the listing reads), and for attachments (passed
+        in the request's meta)."""
         ctx: Any = getattr(self.crawler.spider, "context", None)
         if ctx is None or request.method != "GET" or not request.meta.get("conditional", True):
             return
         role = request.meta.get("role")
         if role == "detail":
             etag, last_modified = ctx.plan.validators.get(request.url, (None, None))
+        elif role == "attachment":
+            etag, last_modified = request.meta.get("validators") or (None, None)
         elif role == "listing" and request.url in ctx.listings:
             read = ctx.listings[request.url]
             if read.fetched_at is None or ctx.started_at - read.fetched_at > LISTING_REFRESH:

@@ -8,7 +8,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from common import clock
-from crawlers.items import FetchedPage, ListingPage
+from crawlers.attachments import AttachmentRecorder
+from crawlers.items import FetchedAttachment, FetchedPage, ListingPage
 from crawlers.reconcile import reconcile
 from crawlers.recorder import Recorder
 from crawlers.warc import WarcSink
@@ -22,6 +23,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.recorder: Recorder | None = None
         self.analyser = Analyser(0)
+        self.attachments: AttachmentRecorder
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -34,20 +36,36 @@ class ArchivePipeline:
         warc_dir = Path(ctx.settings.data_dir) / "warc"
         rotate = max(1, ctx.settings.warc_rotate_mb) * 1024 * 1024
         self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}", rotate))
+        self.attachments = AttachmentRecorder(ctx, self.recorder.warc, self.recorder.log)
         workers = ctx.settings.processing_workers
         self.analyser = shared_analyser(default_workers() if workers < 0 else workers)
 
     async def process_item(self, item: Any) -> Any:
         """Archive a fetch (analysed in a worker, written here) or record a listing."""
         assert self.recorder is not None
-        if isinstance(item, FetchedPage):
+        if isinstance(item, FetchedAttachment):
+            text = await self.analyser.read_attachment(item) if item.status == 200 else None
+            for kind in self.attachments.record(item, text):
+                self.recorder.log.stats[f"event_{kind}"] += 1
+        elif isinstance(item, FetchedPage):
             analysis = self.recorder.unchanged(item) or await self.analyser.analyse(item)
             kinds = self.recorder.record(item, analysis)
             for kind in kinds:
                 self.recorder.log.stats[f"event_{kind}"] += 1
+            self._request_attachments(item.url)
         elif isinstance(item, ListingPage):
             self.recorder.record_listing(item)
         return item
+
+    def _request_attachments(self, document_url: str) -> None:
+        """Queue the attachments of a document that answered alive (see :mod:`crawlers.attachments`)."""
+        spider: Any = self.crawler.spider
+        if not self.recorder or not self.recorder.ctx.settings.fetch_attachments or self.crawler.engine is None:
+            return
+        for link in self.attachments.due(document_url):
+            request = spider.attachment_request(link)
+            if request is not None:
+                self.crawler.engine.crawl(request)
 
     def close_spider(self) -> None:
         """Settle deletions, outages and delisting for the run."""

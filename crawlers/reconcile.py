@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
-from crawlers.recorder import RunLog, apply_tracking, enqueue_alerts, schedule_next, tracking_of
+from crawlers.recorder import RunLog, apply_tracking, schedule_next, tracking_of
 from processing.verdict import ALIVE_OUTCOMES, DELETION_OUTCOMES, Outcome, step
 from store.crawlbook import documents_of, finish_run, listed_in_run
 from store.db import transaction

@@ -16,19 +16,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
+from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
 from crawlers.items import FetchedPage, ListingPage
 from crawlers.warc import WarcSink
 from crawlers.workers import content_type
 from processing.analyse import Analysis, analyse, build_content, is_versioned
-from processing.diff import render_text, word_diff
-from processing.match import matching_keywords
 from processing.recheck import age_base, next_check
-from processing.revision import RevisionClass, classify_revision
-from processing.segment import default_segmenter
+from processing.revision import revision_details
 from processing.similarity import REPRINT_THRESHOLD, similarity
-from processing.tag import find_terms
-from processing.types import Extracted, PageKind
+from processing.types import Attachment, Extracted, PageKind
 from processing.verdict import ALIVE_OUTCOMES, DocState, Outcome, Tracking, classify, is_stub_of, step
 from store.crawlbook import (
     block_host,
@@ -39,7 +36,6 @@ from store.crawlbook import (
 )
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
-from store.outbox import active_subscribers, enqueue_alert
 from store.repo import (
     Content,
     FetchRecord,
@@ -62,8 +58,6 @@ from store.repo import (
     sketches_elsewhere,
 )
 
-DIFF_TEXT_LIMIT = 4000
-
 
 @dataclass
 class RunLog:
@@ -71,6 +65,7 @@ class RunLog:
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
+    links: dict[str, tuple[Attachment, ...]] = field(default_factory=dict)  # attachments a page linked now
 
 
 def tracking_of(doc: Document) -> Tracking:
@@ -183,6 +178,7 @@ class Recorder:
             rec = replace(rec, outcome=str(outcome))
             self.log.outcomes[page.url] = outcome
         if outcome is Outcome.OK and extracted is not None and is_versioned(extracted):
+            self.log.links[page.url] = extracted.attachments
             return self._store_document(s, page, rec, analysis.content or build_content(extracted), doc, at)
         cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id if doc else None, page_kind=kind)
         if doc is not None and outcome in ALIVE_OUTCOMES:
@@ -294,25 +290,7 @@ class Recorder:
         if ver.seq < prev.seq:
             base["reverted_to_version"] = ver.seq
         if prev.text_sha256 != content.text_sha256:
-            d = word_diff(prev.text, ver.text, default_segmenter().tokens, terms=find_terms)
-            details = {
-                **base,
-                "class": str(classify_revision(d, changes)),
-                "inserted_chars": d.inserted_chars,
-                "deleted_chars": d.deleted_chars,
-                "change_count": d.change_count,
-                "terms_added": list(d.terms_added),
-                "terms_removed": list(d.terms_removed),
-                "inserted_tokens": d.inserted_tokens,
-                "deleted_tokens": d.deleted_tokens,
-                "articles_added": list(d.articles_added),
-                "articles_removed": list(d.articles_removed),
-                "articles_changed": list(d.articles_changed),
-                "diff_timeout": d.timeout,
-                "timed_out": d.timed_out,
-                "diff_fallback": d.fallback,
-                "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
-            }
+            details = {**base, **revision_details(prev.text, ver.text, changes)}
             out.append(self._event(s, "revised", doc, ver.id, at, details))
         validity = changes.pop("validity", None)
         if validity is not None:
@@ -351,27 +329,3 @@ def note_reappearance(events: list[Event], last_seen: Version, changes: list[Eve
                 extra["fields"] = fields
         ev.details = {**ev.details, **extra}
     return events
-
-
-def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], at: datetime) -> int:
-    """Owe an e-mail to every subscriber whose keywords occur in the document behind each event
-    (inside the events' own transaction: the outbox row commits with the event or not at all)."""
-    wanted = [
-        e for e in events
-        if e.kind in alert_on and e.version_id and e.details.get("class") != str(RevisionClass.COSMETIC)
-    ]  # fmt: skip
-    if not wanted:
-        return 0
-    subscribers = active_subscribers(s)
-    count = 0
-    for ev in wanted:
-        ver = s.get(Version, ev.version_id)
-        if ver is None:
-            continue
-        text = "\n".join(filter(None, [ver.title, ver.text]))
-        for sub in subscribers:
-            hits = matching_keywords(text, sub.keywords)
-            if hits:
-                enqueue_alert(s, sub.id, ev.id, hits, at)
-                count += 1
-    return count

@@ -20,9 +20,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
-from crawlers.items import FetchedPage
+from crawlers.items import FetchedAttachment, FetchedPage
 from processing.analyse import Analysis, analyse, warm_up
+from processing.attachments import AttachmentText, attachment_text
+from processing.normalize import text_sha256
+from store.attachments import FileText
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ class Analyser:
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
-                ctx.set_forkserver_preload(["processing.analyse"])
+                ctx.set_forkserver_preload(["processing.analyse", "processing.attachments"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=warm_up)
         return self._pool
 
@@ -73,14 +77,35 @@ class Analyser:
         args = (page.body, content_type(page.headers), page.final_url, page.status)
         if self.workers <= 0 or not page.body:
             return self.fn(*args)
+        result = await self._in_worker(self.fn, args, page.url)
+        if result is None:
+            sha = hashlib.sha256(page.body).hexdigest()
+            return Analysis(sha, error="a processing worker died twice on this page; archived raw, not analysed")
+        return result
+
+    async def read_attachment(self, page: FetchedAttachment) -> FileText:
+        """The text of an attachment's bytes (PDF, DOCX; other types have none), read in a worker."""
+        args = (page.body, page.ext)
+        result: AttachmentText | None
+        if self.workers <= 0 or not page.body:
+            result = attachment_text(*args)
+        else:
+            result = await self._in_worker(attachment_text, args, page.url)
+        if result is None:
+            return FileText("", error="a processing worker died twice on this file; archived raw, not read")
+        key = text_sha256(result.text) if result.text else None
+        return FileText(result.text, result.pages, result.no_text_layer, result.error, key)
+
+    async def _in_worker(self, fn: Callable[..., Any], args: tuple[Any, ...], url: str) -> Any:
+        """``fn(*args)`` in the pool, tried in a fresh pool once more if a worker dies; ``None``
+        when it died twice."""
         for attempt in (1, 2):
             try:
-                return await asyncio.wrap_future(self._executor().submit(self.fn, *args))
+                return await asyncio.wrap_future(self._executor().submit(fn, *args))
             except BrokenProcessPool:
-                log.warning("a processing worker died while analysing %s (attempt %d)", page.url, attempt)
+                log.warning("a processing worker died while reading %s (attempt %d)", url, attempt)
                 self.close()
-        sha = hashlib.sha256(page.body).hexdigest()
-        return Analysis(sha, error="a processing worker died twice on this page; archived raw, not analysed")
+        return None
 
     def close(self) -> None:
         """Stop the workers."""

@@ -21,6 +21,10 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
+from processing.verdict import Outcome, classify
+
+FETCHED_TYPES: tuple[str, ...] = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "txt", "zip", "rar", "7z")
+"""Attachment types fetched and archived by default (text is read from PDF and DOCX)."""
 MAX_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 500
 MAX_CHARS = 2_000_000
@@ -53,6 +57,16 @@ def attachment_text(data: bytes, ext: str) -> AttachmentText:
     if kind == "docx":
         return _guarded(_docx_text, data, "docx")
     return AttachmentText("", error=f"unsupported type: {kind or '(none)'}")
+
+
+def attachment_outcome(status: int, url: str, final_url: str, content_type: str | None, ext: str) -> Outcome:
+    """Classify one fetch of an attachment like a page fetch; an HTML page served where a file
+    was linked ("文件不存在", a redirect to a column page) is a soft 404."""
+    outcome = classify(status, url, final_url, None)
+    html = "html" in (content_type or "").lower()
+    if outcome is Outcome.OK and html and ext.lower().lstrip(".") not in ("htm", "html", "shtml"):
+        return Outcome.SOFT_404
+    return outcome
 
 
 def _guarded(extractor: Callable[[bytes], AttachmentText], data: bytes, kind: str) -> AttachmentText:

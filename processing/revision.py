@@ -14,7 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
+from processing.diff import render_text, word_diff
+from processing.segment import default_segmenter
+from processing.tag import find_terms
 from processing.types import TextDiff
 
 _PUNCT_SPACE = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
@@ -46,3 +50,29 @@ def classify_revision(diff: TextDiff | None, metadata_fields: Iterable[str] = ()
     if _same_without(_DATE_NUMBER, bare_deleted, bare_inserted):
         return RevisionClass.DATE_OR_NUMBER
     return RevisionClass.SUBSTANTIVE
+
+
+DIFF_TEXT_LIMIT = 4000
+
+
+def revision_details(old_text: str, new_text: str, metadata_fields: Iterable[str] = ()) -> dict[str, Any]:
+    """The word-level diff of a text revision as event details: its class, sizes, tracked terms
+    added/removed, articles touched and a rendered excerpt (at most ``DIFF_TEXT_LIMIT`` chars)."""
+    d = word_diff(old_text, new_text, default_segmenter().tokens, terms=find_terms)
+    return {
+        "class": str(classify_revision(d, metadata_fields)),
+        "inserted_chars": d.inserted_chars,
+        "deleted_chars": d.deleted_chars,
+        "change_count": d.change_count,
+        "terms_added": list(d.terms_added),
+        "terms_removed": list(d.terms_removed),
+        "inserted_tokens": d.inserted_tokens,
+        "deleted_tokens": d.deleted_tokens,
+        "articles_added": list(d.articles_added),
+        "articles_removed": list(d.articles_removed),
+        "articles_changed": list(d.articles_changed),
+        "diff_timeout": d.timeout,
+        "timed_out": d.timed_out,
+        "diff_fallback": d.fallback,
+        "diff_text": render_text(d)[:DIFF_TEXT_LIMIT],
+    }

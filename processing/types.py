@@ -21,6 +21,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "delisted",
     "site_unreachable",
     "blocked",
+    "attachment_changed",
+    "attachment_removed",
 )
 """Every event kind policywatch reports, in the order reports list them."""
 

@@ -6,6 +6,9 @@ pagination) and N TRS detail pages with the xxgk metadata block, each with a str
 Last-Modified (a conditional GET answers 304). Pages are rendered once, lazily, from seeded
 generated policy text. ``bytes_sent`` counts status line, headers and body of every response;
 ``special[path]`` queues answers (status, headers) given before the normal one (429s, redirects).
+With ``attachments=k`` the k newest documents link a PDF and a DOCX (text: the document's), served
+from ``files`` (path → (bytes, content type)); a test changes or deletes entries there to revise
+or remove a file.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from email.utils import format_datetime
 from aiohttp import web
 
 from sim.content import generate_policy
-from sim.model import DocState, Document, Version
+from sim.files import make_docx, make_pdf
+from sim.model import Attachment, DocState, Document, Version
 from sim.templates import trs
 
 PER_PAGE = 50
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # characters for the names of projects, places and firms that make each document its own
 _HANZI = (
     "安北本昌成城川春达大道德东都发丰福富港广国海韩和河恒弘鸿湖华淮黄惠吉济嘉建江金津锦京景静九康兰乐利莲良"
@@ -59,9 +65,11 @@ _EPOCH = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
 class BulkSite:
     """``n`` unchanging TRS documents on one port (see module docstring)."""
 
-    def __init__(self, n: int, seed: int = 7) -> None:
+    def __init__(self, n: int, seed: int = 7, attachments: int = 0) -> None:
         self.n = n
         self.seed = seed
+        self.attachments = attachments
+        self.files: dict[str, tuple[bytes, str]] = {}
         self.requests = 0
         self.bytes_sent = 0
         self.log: list[tuple[str, int]] = []  # (path, status) of every response
@@ -104,11 +112,18 @@ class BulkSite:
         title = f"山东省人民政府办公厅关于做好第{self.n - i}批政策文件的通知"
         version = Version(title, (), "有效", when)
         state = DocState(exists=True, path=path, listed=True, gone=None, version=version)
+        files: tuple[Attachment, ...] = ()
+        if i < self.attachments:
+            stamp = f"{when:%Y%m%d}{doc_id}"
+            files = (
+                Attachment(f"P0{stamp}.pdf", "pdf", f"{title}.pdf"),
+                Attachment(f"W0{stamp}.docx", "docx", "解读.docx"),
+            )
         return Document(
             site="trs", key=f"b{i}", doc_id=str(doc_id), path=path, title=title, agency="山东省人民政府办公厅",
             doc_number=f"鲁政办字〔{when.year}〕{i + 1}号", index_no=f"11370000MB28476123/{when.year}-{i + 1:05d}",
             topic="综合政务", written=date(when.year, when.month, when.day), published=when, source="省政府办公厅",
-            editor="王", first_day=0, states=[state],
+            editor="王", first_day=0, states=[state], attachments=files,
         )  # fmt: skip
 
     def _render(self, path: str) -> tuple[bytes, str, str] | None:
@@ -135,6 +150,10 @@ class BulkSite:
             state = doc.states[0]
             full = DocState(True, state.path, True, None, Version(doc.title, paragraphs, "有效", doc.published))
             html, modified = trs.detail(doc, full), doc.published
+            folder = path.rsplit("/", 1)[0] + "/"
+            for att in doc.attachments:
+                maker, ctype = (make_pdf, PDF) if att.kind == "pdf" else (make_docx, DOCX)
+                self.files[folder + att.name] = (maker(doc.title, (doc.doc_number, *paragraphs), doc.published), ctype)
         else:
             return None
         return self._cached(path, html, modified)
@@ -157,7 +176,14 @@ class BulkSite:
         found = self._render(request.path)
         queued = self.special.get(request.path)
         answer = None if queued else await self.family_answer(request)
-        if queued:
+        file = self.files.get(request.path)
+        if file is not None and not queued:
+            etag = '"' + hashlib.sha1(file[0]).hexdigest() + '"'  # noqa: S324 - an ETag, not security
+            if request.headers.get("If-None-Match") == etag:
+                response = web.Response(status=304, headers={"ETag": etag})
+            else:
+                response = web.Response(status=200, body=file[0], headers={"ETag": etag, "Content-Type": file[1]})
+        elif queued:
             status, headers = queued.pop(0)
             response = web.Response(status=status, headers=headers, body=self.special_body.get(request.path))
         elif answer is not None:

@@ -70,6 +70,7 @@ class DocState:
     gone: str | None
     version: Version
     moved_from: tuple[str, ...] = ()
+    files_gone: tuple[str, ...] = ()  # attachments still linked but no longer served (404)
 
     @property
     def live(self) -> bool:

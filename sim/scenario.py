@@ -99,6 +99,7 @@ SCHEDULE: tuple[tuple[int, str, str, dict[str, Any]], ...] = (
     (4, "moved", "t06", {}),
     (4, "cosmetic_edit", "g12", {"visible": False}),  # full-width digits and a \u3000 only
     (5, "cosmetic_edit", "g11", {"visible": True, "class": "cosmetic"}),  # one ，→；
+    (5, "attachment_removed", "t08", {"kind": "docx"}),  # a broken link in a live document
     (6, "restored", "g07", {}),
     (6, "deleted", "t07", {"how": "http_404"}),
     (7, "revised", "g10", {"change": "removed"}),
@@ -178,7 +179,7 @@ class Scenario:
             state = doc.state(day)
             if state.live and folder_of(state.path) == folder + "/":
                 for att in doc.attachments:
-                    if att.name == name:
+                    if att.name == name and name not in state.files_gone:
                         return doc, state, att
         return None
 
@@ -297,6 +298,10 @@ def _apply(doc: Document, day: int, kind: str, detail: dict[str, Any], rng: rand
         _set_version(doc, day, title=info["new"], modified=when)
     elif kind == "validity_changed":
         _set_version(doc, day, validity=detail["new"], modified=when)
+    elif kind == "attachment_removed":
+        (gone,) = [a.name for a in doc.attachments if a.kind == detail["kind"]]
+        _set_from(doc, day, files_gone=(gone,))
+        info["file"] = gone
     elif kind == "deleted":
         _set_from(doc, day, gone=detail["how"], listed=False)
     elif kind == "delisted":
@@ -313,6 +318,8 @@ def _apply(doc: Document, day: int, kind: str, detail: dict[str, Any], rng: rand
     else:
         raise ValueError(f"unknown scheduled kind {kind!r}")
     info.setdefault("key", doc.key)
+    if kind in ("revised", "reverted", "cosmetic_edit"):
+        info["files"] = len(doc.attachments)  # they carry the document's text: each changes with it
     return TruthEvent(day, kind, doc.site, state.path, new_url, info)
 
 

@@ -24,6 +24,7 @@ _PASS_THROUGH = {
     "validity_changed": "validity_changed",
     "delisted": "delisted",
     "reverted": "revised",
+    "attachment_removed": "attachment_removed",
 }
 
 
@@ -76,6 +77,9 @@ def _walk(
                 out.append(ExpectedEvent(day, _PASS_THROUGH[event.kind], event.url))
             elif event.kind == "cosmetic_edit":  # visible: a (cosmetic) revision
                 out.append(ExpectedEvent(day, "revised", event.url))
+            if _PASS_THROUGH.get(event.kind) == "revised" or event.kind == "cosmetic_edit":
+                # attachments carry their document's text (sim.files): each file changes with it
+                out += [ExpectedEvent(day, "attachment_changed", event.url)] * int(event.detail.get("files", 0))
             elif event.kind == "moved" and event.new_url:
                 out.append(ExpectedEvent(day, "moved", event.new_url))
                 watches.pop(event.url, None)

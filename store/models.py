@@ -1,8 +1,9 @@
 """SQLAlchemy 2 typed models of the archive.
 
 Source ─< Document ─< Version ─< KeywordHit
-           │   └──< DocumentUrl (every URL the document was seen at)
-           └──< Capture (append-only: raw bytes, hashes, WARC reference)
+           │   ├──< DocumentUrl (every URL the document was seen at)
+           │   └──< Attachment ─< AttachmentVersion (linked files, versioned like pages)
+           └──< Capture (append-only: raw bytes, hashes, WARC reference; of a page or an attachment)
 Event (derived) ─< Alert (outbox) >─ Subscriber
 CrawlRun, HostStatus, ListingSighting: crawl bookkeeping.
 """
@@ -132,6 +133,7 @@ class Capture(Base):
     warc_offset: Mapped[int | None] = mapped_column(Integer)
     warc_length: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    attachment_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a fetch of an attachment
 
 
 class Version(Base):
@@ -159,6 +161,44 @@ class Version(Base):
     page_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     index_text: Mapped[str] = mapped_column(Text, default="")
     sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Attachment(Base):
+    """A file (PDF, DOCX, ...) linked from a document's body, fetched and versioned like a page:
+    its captures point to it (``capture.attachment_id``); each distinct text is a version."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    ext: Mapped[str] = mapped_column(String(20), default="")
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(40), default="active")  # active | removed
+    linked: Mapped[bool] = mapped_column(Boolean, default=True)  # linked by its document's last read
+    current_version_id: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+
+
+class AttachmentVersion(Base):
+    """A distinct state of an attachment: its extracted text (or, for files without text, its bytes)."""
+
+    __tablename__ = "attachment_version"
+    __table_args__ = (UniqueConstraint("attachment_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    no_text_layer: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class SketchBand(Base):

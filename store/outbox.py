@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.errors import StoreError
-from store.models import Alert, Document, Event, Subscriber, Version
+from store.models import Alert, AttachmentVersion, Document, Event, Subscriber, Version
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,30 @@ def load_alert(session: Session, alert_id: int) -> AlertItem:
         title=ver.title if ver else None,
         agency=ver.agency if ver else None,
         doc_number=ver.doc_number if ver else None,
-        text=ver.text if ver else "",
+        text=_attachment_text(session, ev, 0) or (ver.text if ver else ""),
         document_id=ev.document_id,
         version_id=ver.id if ver else None,
         previous_text=_previous_text(session, ev),
     )
 
 
+def _attachment_text(session: Session, ev: Event, back: int) -> str | None:
+    """For an attachment event: the text of the attachment's version ``back`` versions before the
+    one the event names (0: that one); ``None`` otherwise."""
+    att_ver = session.get(AttachmentVersion, ev.details.get("attachment_version_id") or 0)
+    if att_ver is None:
+        return None
+    if back:
+        q = select(AttachmentVersion).where(
+            AttachmentVersion.attachment_id == att_ver.attachment_id, AttachmentVersion.seq == att_ver.seq - back
+        )
+        att_ver = session.scalars(q).first()
+    return att_ver.text if att_ver else None
+
+
 def _previous_text(session: Session, ev: Event) -> str | None:
+    if ev.kind == "attachment_changed":
+        return _attachment_text(session, ev, 1)
     prev_id = ev.details.get("from_version") if isinstance(ev.details, dict) else None
     prev = session.get(Version, prev_id) if prev_id else None
     return prev.text if prev else None

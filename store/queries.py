@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from common.clock import beijing, to_utc
+from store.attachments import attachments_of
 from store.models import Alert, Capture, Document, Event, Reprint, Source, Version
 from store.repo import document_by_url
 
@@ -94,6 +95,7 @@ def history(session: Session, url_or_id: str) -> dict[str, Any] | None:
         ],
         "events": [event_dict(e) for e in evs],
         "reprints": reprints(session, doc.id),
+        "attachments": attachments_of(session, doc.id),
     }
 
 

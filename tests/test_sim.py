@@ -426,6 +426,20 @@ def test_attachments_pdf_docx(web):
     assert fetch(f"{origin}{folder}/{names[1]}")[2] == raw
 
 
+def test_a_linked_file_goes_missing_while_its_document_stays(web):
+    doc = web.scenario.document("t08")
+    origin = web.site_url("trs")
+    folder = doc.path.rsplit("/", 1)[0]
+    pdf, docx_name = (a.name for a in doc.attachments)
+    for day, docx_status in ((4, 200), (5, 404), (7, 404)):
+        web.set_day(day)
+        page = text(fetch(origin + doc.path)[2])
+        assert fetch(origin + doc.path)[0] == 200 and f"./{docx_name}" in page  # still linked
+        assert fetch(f"{origin}{folder}/{pdf}")[0] == 200
+        assert fetch(f"{origin}{folder}/{docx_name}")[0] == docx_status
+    web.set_day(0)
+
+
 # -- determinism and content modes -----------------------------------------------------------
 
 
@@ -561,15 +575,17 @@ def test_expected_events_full_scenario():
         "cosmetic_edit": 2,
         "reverted": 1,
         "reprint": 1,
+        "attachment_removed": 1,
     }
     events = expected_events(truth)
     per_day = collections.Counter(e.day for e in events)
     # day 0: 12 + 10 + 5 new, 1 blocked; day 1: 2 new, 2 revised; day 2: validity, metadata, 2 suspected,
     # revised (t09); day 3: 2 suspected, delisted, new (t12), revised (t09 reverted); day 4: moved, new,
     # 2 removed (g12's width-only edit is no event); day 5: site_unreachable, 2 removed, revised (g11 ，→；);
-    # day 6: reappeared, new, suspected; day 7: revised, new.
-    assert dict(per_day) == {0: 28, 1: 4, 2: 5, 3: 5, 4: 4, 5: 4, 6: 3, 7: 2}
-    assert len(events) == 55
+    # day 6: reappeared, new, suspected; day 7: revised, new. Each text revision of a TRS document
+    # (t02 day 1, t09 days 2 and 3) also changes its PDF and DOCX; t03's DOCX goes on day 5.
+    assert dict(per_day) == {0: 28, 1: 4 + 2, 2: 5 + 2, 3: 5 + 2, 4: 4, 5: 4 + 1, 6: 3, 7: 2}
+    assert len(events) == 55 + 7
     assert collections.Counter(e.kind for e in events) == {
         "new": 33,
         "revised": 6,
@@ -582,6 +598,8 @@ def test_expected_events_full_scenario():
         "reappeared": 1,
         "site_unreachable": 1,
         "blocked": 1,
+        "attachment_changed": 6,
+        "attachment_removed": 1,
     }
 
     def at(key: str, day: int = 0) -> str:
@@ -609,11 +627,15 @@ def test_expected_events_full_scenario():
     quick = expected_events(truth, confirm_failures=2, confirm_hours=24)
     assert ExpectedEvent(3, "removed", at("g07")) in quick
     assert ExpectedEvent(7, "removed", at("t07")) in quick
-    assert len(expected_events(truth, last_day=3)) == 28 + 4 + 5 + 5
+    assert len(expected_events(truth, last_day=3)) == 28 + 6 + 7 + 7
     # cosmetic edits, flip-flop and reprint
     assert not [e for e in events if e.url == at("g12") and e.day > 0]
     assert [(e.day, e.kind) for e in events if e.url == at("g11")] == [(0, "new"), (5, "revised")]
-    assert [(e.day, e.kind) for e in events if e.url == at("t09")] == [(0, "new"), (2, "revised"), (3, "revised")]
+    assert [(e.day, e.kind) for e in events if e.url == at("t09")] == [
+        (0, "new"), (2, "attachment_changed"), (2, "attachment_changed"), (2, "revised"),
+        (3, "attachment_changed"), (3, "attachment_changed"), (3, "revised"),
+    ]  # fmt: skip
+    assert [(e.day, e.kind) for e in events if e.url == at("t08")] == [(0, "new"), (5, "attachment_removed")]
     assert [(e.day, e.kind) for e in events if e.url == at("t12", 3)] == [(3, "new")]
     assert not [e for e in events if e.url == at("g13", 3) and e.day != 1]
     reprint = [e for e in truth if e.kind == "reprint"]
@@ -625,7 +647,7 @@ def test_expected_events_full_scenario():
 
 def test_sim_server_truth_uses_bound_ports(web):
     assert {e.url.split("/")[2] for e in web.truth()} == {o.split("/")[2] for o in web.origins.values()}
-    assert len(web.expected()) == 55
+    assert len(web.expected()) == 55 + 7  # + the attachment events
     reprint = next(e for e in web.truth() if e.kind == "reprint")
     assert reprint.new_url == web.site_url("govcn") + web.scenario.document("g13").path
 

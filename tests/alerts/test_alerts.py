@@ -54,6 +54,20 @@ def test_compose_multipart_utf8_with_escaped_untrusted_text():
     assert "<ins" in html and "<del" in html and "Traceback" not in text + html
 
 
+def test_attachment_change_mail_names_the_file_and_shows_its_diff():
+    details = {"attachment_url": "http://gov.example/P0<b>.pdf", "attachment_name": "办法全文.pdf"}
+    msg = compose(
+        item(event_kind="attachment_changed", details=details), sender="pw@x", base_url="http://pw", secret="k"
+    )
+    assert str(msg["Subject"]).startswith("[policywatch] 附件修改: ")
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "附件 Attachment: 办法全文.pdf http://gov.example/P0<b>.pdf" in text
+    assert "- 惩戒失信行为\n+ 依规对失信被执行人实施联合惩戒" in text, text
+    assert "P0&lt;b&gt;.pdf" in html and "<b>.pdf" not in html  # the file URL is escaped
+    assert "<ins" in html and "<del" in html
+
+
 def test_kwic_gives_context_around_each_hit():
     assert kwic("甲乙丙社会信用体系丁戊", "社会信用体系", width=2) == ["乙丙社会信用体系丁戊"]
 

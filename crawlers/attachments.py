@@ -1,0 +1,157 @@
+"""Fetch attachments like pages: archive each fetch, version each distinct text, report changes.
+
+A document's attachments are requested whenever the document itself answered alive in a run
+(new, revised, unchanged or 304), with the validators of their last good fetch, so an unchanged
+file costs a 304. The first fetch of an attachment reports nothing of its own (the document's
+``new``/``revised`` event covers it). Later:
+
+- ``attachment_changed``: the file's text changed (for files without a text layer: its bytes);
+  details carry the word-level diff like ``revised``. Cosmetic changes send no alert.
+- ``attachment_removed``: a file fetched before now answers 404/410 or an HTML "not found" page
+  while its document is still up (a broken link in a live document; said once).
+
+Both events belong to the parent document (``url`` is the document's, ``details.attachment_url``
+the file's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crawlers.alerting import enqueue_alerts
+from crawlers.context import CrawlContext
+from crawlers.items import FetchedAttachment
+from crawlers.politeness import is_official_redirect
+from crawlers.recorder import RunLog
+from crawlers.warc import WarcSink
+from crawlers.workers import content_type
+from processing.attachments import FETCHED_TYPES, attachment_outcome
+from processing.revision import revision_details
+from processing.verdict import DELETION_OUTCOMES, Outcome
+from store.attachments import (
+    AttachmentLink,
+    FileText,
+    add_attachment_version,
+    attachment_row,
+    content_sha256,
+    current_attachment_version,
+    stored_links,
+    sync_links,
+)
+from store.db import transaction
+from store.models import Attachment, Capture, Document, Event
+from store.repo import FetchRecord, add_capture, add_event, cache_validators, document_by_url
+
+TEXT_TYPES = ("pdf", "docx")
+
+
+def wanted(link: AttachmentLink, types: tuple[str, ...] = FETCHED_TYPES) -> bool:
+    """True for a link worth fetching: a known file type on the document's own (official) site."""
+    return link.ext.lower() in types and is_official_redirect(link.document_url, link.url)
+
+
+def _ref(cap: Capture) -> dict[str, Any]:
+    return {"capture_id": cap.id, "at": cap.fetched_at.isoformat(), "status": cap.status, "outcome": cap.outcome}
+
+
+class AttachmentRecorder:
+    """Records the attachment fetches of one source's run."""
+
+    def __init__(self, ctx: CrawlContext, warc: WarcSink | None, log: RunLog) -> None:
+        self.ctx = ctx
+        self.warc = warc
+        self.log = log
+
+    def due(self, document_url: str) -> list[AttachmentLink]:
+        """The attachments to fetch after the document at ``document_url`` was fetched in this run:
+        all it links to (as read now; after a 304 as stored), when it answered alive; none otherwise."""
+        if self.log.outcomes.get(document_url) not in (Outcome.OK, Outcome.NOT_MODIFIED):
+            return []
+        now = self.log.links.pop(document_url, None)
+        with transaction(self.ctx.sessions) as s:
+            doc = document_by_url(s, document_url)
+            if doc is None or doc.url != document_url:
+                return []
+            if now is None:
+                return [link for link in stored_links(s, doc) if wanted(link)]
+            links = [AttachmentLink(a.url, document_url, a.name, a.ext.lower()) for a in now]
+            return sync_links(s, doc, [link for link in links if wanted(link)], self.ctx.started_at)
+
+    def record(self, page: FetchedAttachment, text: FileText | None) -> list[str]:
+        """Archive one attachment fetch (``text``: what was read from a 200's bytes); returns the
+        kinds of the events it caused."""
+        warc_ref = None
+        if self.warc is not None and page.status > 0:
+            warc_ref = self.warc.write(
+                page.url, page.status, page.headers, page.body, page.request_headers, page.protocol
+            )
+        outcome = attachment_outcome(page.status, page.url, page.final_url, content_type(page.headers), page.ext)
+        raw_sha = hashlib.sha256(page.body).hexdigest() if page.body else None
+        rec = FetchRecord(
+            url=page.url, final_url=page.final_url, status=page.status, outcome=str(outcome),
+            fetched_at=page.fetched_at, headers=page.headers, body=page.body, raw_sha256=raw_sha,
+            error=page.error, warc=warc_ref,
+        )  # fmt: skip
+        self.log.stats[f"attachment_{outcome}"] += 1
+        link = AttachmentLink(page.url, page.document_url, page.name, page.ext)
+        with transaction(self.ctx.sessions) as s:
+            doc = document_by_url(s, page.document_url)
+            if doc is None:
+                return []
+            att = attachment_row(s, link, doc.id, page.fetched_at)
+            cap = add_capture(
+                s, self.ctx.source_id, self.ctx.run_id, rec, attachment_id=att.id, page_kind="attachment"
+            )  # fmt: skip
+            events = self._store(s, doc, att, cap, outcome, page, text)
+            self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, page.fetched_at)
+            return [e.kind for e in events]
+
+    def _store(
+        self, s: Session, doc: Document, att: Attachment, cap: Capture, outcome: Outcome,
+        page: FetchedAttachment, text: FileText | None,
+    ) -> list[Event]:  # fmt: skip
+        at = page.fetched_at
+        if outcome is Outcome.NOT_MODIFIED:
+            att.last_seen, att.state = at, "active"
+            cap.version_id = att.current_version_id
+            return []
+        if outcome in DELETION_OUTCOMES:
+            if att.state == "active" and att.current_version_id is not None:
+                att.state = "removed"
+                last = current_attachment_version(s, att)
+                return [self._event(s, "attachment_removed", doc, att, cap, at, {}, last.capture_id if last else None)]
+            return []
+        if outcome is not Outcome.OK or text is None:
+            return []  # refused, server error, network error: says nothing about the file
+        att.last_seen, att.state = at, "active"
+        att.etag, att.last_modified = cache_validators(page.headers)
+        prev = current_attachment_version(s, att)
+        if prev is not None and prev.text_sha256 == content_sha256(cap.raw_sha256 or "", text):
+            cap.version_id = prev.id
+            return []
+        ver = add_attachment_version(s, att, cap, text, at)
+        self.log.stats["attachment_versions"] += 1
+        if prev is None:
+            return []
+        details: dict[str, Any] = {"from_seq": prev.seq, "to_seq": ver.seq, "attachment_version_id": ver.id}
+        if prev.text or ver.text:
+            details.update(revision_details(prev.text, ver.text))
+        else:
+            details["class"] = "substantive"  # no text on either side: the bytes changed
+        return [self._event(s, "attachment_changed", doc, att, cap, at, details, prev.capture_id)]
+
+    def _event(
+        self, s: Session, kind: str, doc: Document, att: Attachment, cap: Capture, at: datetime,
+        details: dict[str, Any], last_ok: int | None,
+    ) -> Event:  # fmt: skip
+        evidence = {"capture": _ref(cap), "last_ok_capture_id": last_ok}
+        return add_event(
+            s, kind, doc.url, at, source_id=self.ctx.source_id, document_id=doc.id,
+            version_id=doc.current_version_id, run_id=self.ctx.run_id,
+            details={"attachment_url": att.url, "attachment_name": att.name, "attachment_ext": att.ext,
+                     **details, "evidence": evidence},
+        )  # fmt: skip
