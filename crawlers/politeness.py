@@ -99,7 +99,9 @@ class BackoffMiddleware:
                 self.paused[urlsplit(request.url).netloc] = asked
                 request.meta["dont_retry"] = True
                 return response
-            slot.delay = min(MAX_DELAY, max(asked or 0.0, slot.delay * 2, base, 1.0))
+            # Retry-After is a minimum: the slot's jitter may shorten a gap to (1 - jitter) × delay
+            floor = (asked or 0.0) / max(0.1, 1.0 - getattr(slot, "jitter", 0.0))
+            slot.delay = min(MAX_DELAY, max(floor, slot.delay * 2, base, 1.0))
             spider: Any = self.crawler.spider
             spider.logger.warning(
                 "%s answered %d: waiting %.1f s between its requests", urlsplit(request.url).netloc,
