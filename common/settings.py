@@ -46,6 +46,7 @@ SETTINGS_HELP: dict[str, str] = {
     "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
     "fetch_attachments": "fetch, archive and version the files (PDF, DOCX, ...) documents link to",
     "attachment_max_mb": "largest attachment fetched, in MB (bigger ones are recorded as refused)",
+    "redis_url": "Redis URL (env POLICYWATCH_REDIS_URL) for distributed mode: crawl processes share one frontier",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
     "smtp_host": "SMTP server for alerts",
@@ -98,6 +99,7 @@ class Settings:
     warc_rotate_mb: int = 512
     fetch_attachments: bool = True
     attachment_max_mb: int = 50
+    redis_url: str = ""
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"

@@ -34,13 +34,15 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from common import clock
-from crawlers.context import CrawlContext, open_context
+from crawlers.context import CrawlContext, join_run
+from crawlers.distributed import Frontier, on_idle, start_heartbeat
 from crawlers.gate import HostGate
 from crawlers.items import FetchedAttachment, FetchedPage, ListingPage
 from crawlers.middlewares import is_bot_wall
 from crawlers.politeness import HostPaused
 from store.attachments import AttachmentLink
-from store.crawlbook import ListingRead
+from store.crawlbook import ListingRead, listed_in_run, urls_fetched_in_run
+from store.db import transaction
 from store.repo import cache_validators, host_of
 
 # statuses handed to callbacks instead of being dropped (redirects are still followed)
@@ -89,18 +91,31 @@ class PolicySpider(scrapy.Spider):
         self._listed_now: set[str] = set()
         self._requested: set[str] = set()
         self._attachments_requested: set[str] = set()
-        self._vanish_checked = False
+        self.vanish_checked = False
         self.finished = False
+        self.frontier: Frontier | None = None  # distributed mode (crawlers.distributed)
+        self.pages_shared = 0  # listing pages already added to the frontier's count
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PolicySpider:
         """Open the archive context and apply the source's politeness overrides."""
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.context = open_context(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
+        spider.frontier, spider.context = join_run(spider.source_name, crawler.settings.get("POLICYWATCH_SETTINGS"))
         spider.gate = HostGate(spider.context.blocked, spider.detail_request)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        if spider.frontier is not None:
+            crawler.signals.connect(spider._heartbeat, signal=signals.spider_opened)
+            crawler.signals.connect(spider._heartbeat, signal=signals.spider_closed)
         crawler.signals.connect(spider._on_callback_error, signal=signals.spider_error)
         return spider
+
+    def _heartbeat(self, signal: Any = None, **_: Any) -> None:
+        """(Distributed mode) renew this worker's lease while the spider runs."""
+        assert self.frontier is not None
+        if signal is signals.spider_opened:
+            self._beat = start_heartbeat(self.frontier)
+        elif getattr(self, "_beat", None) is not None and self._beat.running:
+            self._beat.stop()
 
     def _on_callback_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         """A listing callback that raised read only part of its page: the listing crawl is partial
@@ -111,8 +126,11 @@ class PolicySpider(scrapy.Spider):
     def _on_idle(self) -> None:
         """Idle means every request was handled: first re-check documents that vanished from the
         listings, then the run is finished rather than interrupted."""
-        if not self._vanish_checked:
-            self._vanish_checked = True
+        if self.frontier is not None:
+            on_idle(self)  # distributed: the run is done when every process is
+            return
+        if not self.vanish_checked:
+            self.vanish_checked = True
             requests = self.detail_requests(self.vanished())
             if requests:
                 for request in requests:
@@ -125,6 +143,15 @@ class PolicySpider(scrapy.Spider):
         if self.listing_partial or not self.listing_pages:
             return []
         return sorted(self.context.plan.listed - self._listed_now - self._requested)
+
+    def vanished_in_run(self, listing_pages: int) -> list[str]:
+        """(Distributed mode) :meth:`vanished`, from what every process of the run recorded."""
+        if self.listing_partial or not listing_pages:
+            return []
+        with transaction(self.context.sessions) as s:
+            seen = listed_in_run(s, self.context.source_id, self.context.run_id)
+            fetched = urls_fetched_in_run(s, self.context.run_id)
+        return sorted(self.context.plan.listed - seen - fetched)
 
     def to_check(self, links: Iterable[str], entries: dict[str, str]) -> list[str]:
         """Of the documents on a listing, those to fetch now: unknown, due, back on the listing, or
@@ -167,7 +194,10 @@ class PolicySpider(scrapy.Spider):
         return self.context.source.max_pages or self.context.settings.max_listing_pages
 
     async def start(self) -> AsyncIterator[Any]:
-        """Listing pages first, then re-checks of every known document."""
+        """Listing pages first, then re-checks of every known document (in distributed mode, the
+        leader's job: the others take requests from the shared queue)."""
+        if self.frontier is not None and not self.frontier.leader:
+            return
         for url in self.context.source.start_urls:
             if host_of(url) in self.context.blocked:
                 self.logger.warning(
@@ -185,6 +215,8 @@ class PolicySpider(scrapy.Spider):
     def listing_request(self, url: str, callback: Any = None) -> scrapy.Request:
         """A request for a listing page (``callback`` defaults to :meth:`parse_listing`)."""
         self._listing_seen.add(url)
+        if self.frontier is not None:
+            self.frontier.claim_listing(url)  # other processes will not request it again
         meta = {"role": "listing", "handle_httpstatus_list": HANDLED}
         return scrapy.Request(
             url, callback=callback or self.parse_listing, errback=self.on_listing_error, meta=meta, dont_filter=True
@@ -227,8 +259,10 @@ class PolicySpider(scrapy.Spider):
         return FetchedAttachment(**vars(page), document_url=link.document_url, name=link.name, ext=link.ext)
 
     def detail_requests(self, urls: Iterable[str]) -> list[scrapy.Request]:
-        """Document requests that may go out now (see :class:`crawlers.gate.HostGate`)."""
-        urls = list(urls)
+        """Document requests that may go out now (see :class:`crawlers.gate.HostGate`); a URL
+        already requested in this run is not requested again (a host's probe bypasses the
+        dupefilter, so the filter is here)."""
+        urls = [u for u in dict.fromkeys(urls) if u not in self._requested]
         self._requested.update(urls)
         return self.gate.admit(urls)
 
@@ -287,7 +321,7 @@ class PolicySpider(scrapy.Spider):
         )
         yield from self.detail_requests(self.to_check(links, entries))
         for url in read.next_pages if read else ():
-            if url in self._listing_seen:
+            if url in self._listing_seen or (self.frontier is not None and not self.frontier.claim_listing(url)):
                 continue
             if not self.room_for_listing_page():
                 break

@@ -9,10 +9,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from common import clock
+from common.clock import to_utc
+from common.errors import ConfigError
 from common.settings import Settings, SourceConfig, load_settings
+from crawlers.distributed import Frontier, require_server_archive
 from processing.recheck import RecheckPolicy
 from store.crawlbook import ListingRead, RecheckPlan, blocked_hosts, listing_reads, recheck_plan, start_run
 from store.db import WalCheckpointer, make_engine, require_schema, session_factory, transaction
+from store.models import CrawlRun
 from store.repo import ensure_source
 
 
@@ -54,8 +58,24 @@ class CrawlContext:
         )
 
 
-def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
-    """Load settings, open the archive, register the source and start a run."""
+def join_run(source_name: str, pw_settings: Any = None) -> tuple[Frontier | None, CrawlContext]:
+    """The context of this process's crawl of ``source_name``: a run of its own, or, in
+    distributed mode (``redis_url`` set), the shared run it leads or joins."""
+    settings = pw_settings if isinstance(pw_settings, Settings) else load_settings()
+    if not settings.redis_url:
+        return None, open_context(source_name, settings)
+    require_server_archive(settings.database_url)
+    frontier = Frontier(settings.redis_url, source_name)
+    if frontier.elect():
+        ctx = open_context(source_name, settings)
+        frontier.start_run(ctx.run_id)
+        return frontier, ctx
+    return frontier, open_context(source_name, settings, run_id=frontier.wait_run())
+
+
+def open_context(source_name: str, pw_settings: Any = None, run_id: int | None = None) -> CrawlContext:
+    """Load settings, open the archive, register the source and start a run (or join run
+    ``run_id``, started by another process: same start time, same re-check plan)."""
     settings = pw_settings if isinstance(pw_settings, Settings) else load_settings()
     if settings.now:
         clock.set_now(settings.now)
@@ -67,7 +87,10 @@ def open_context(source_name: str, pw_settings: Any = None) -> CrawlContext:
     cfg = {"start_urls": list(source.start_urls), "kind": source.kind, "description": source.description}
     with transaction(sessions) as s:
         src = ensure_source(s, source.name, source.kind, cfg, at)
-        run = start_run(s, [source.name], at)
+        run = start_run(s, [source.name], at) if run_id is None else s.get(CrawlRun, run_id)
+        if run is None:
+            raise ConfigError(f"crawl run {run_id} of {source_name} is not in the archive {settings.database_url}")
+        at = to_utc(run.started_at)
         blocked = blocked_hosts(s)
         plan = recheck_plan(s, src.id, at)
         listings = listing_reads(s, src.id)

@@ -14,6 +14,9 @@ from crawlers.reconcile import reconcile
 from crawlers.recorder import Recorder
 from crawlers.warc import WarcSink
 from crawlers.workers import Analyser, default_workers, shared_analyser
+from processing.verdict import Outcome
+from store.crawlbook import outcomes_in_run
+from store.db import transaction
 
 
 class ArchivePipeline:
@@ -35,7 +38,9 @@ class ArchivePipeline:
         ctx = self.crawler.spider.context  # type: ignore[union-attr]
         warc_dir = Path(ctx.settings.data_dir) / "warc"
         rotate = max(1, ctx.settings.warc_rotate_mb) * 1024 * 1024
-        self.recorder = Recorder(ctx, WarcSink(warc_dir, f"{ctx.source.name}-run{ctx.run_id}", rotate))
+        frontier = self.crawler.spider.frontier  # type: ignore[union-attr]
+        name = f"{ctx.source.name}-run{ctx.run_id}" + (f"-{frontier.worker}" if frontier else "")
+        self.recorder = Recorder(ctx, WarcSink(warc_dir, name, rotate))
         self.attachments = AttachmentRecorder(ctx, self.recorder.warc, self.recorder.log)
         workers = ctx.settings.processing_workers
         self.analyser = shared_analyser(default_workers() if workers < 0 else workers)
@@ -74,7 +79,17 @@ class ArchivePipeline:
         spider: Any = self.crawler.spider
         has_listing = spider.name != "urls"
         complete = spider.finished and not spider.listing_partial  # an interrupted run proves no absence
+        frontier, log = spider.frontier, self.recorder.log
         try:
-            reconcile(self.recorder.ctx, self.recorder.log, clock.now(), complete, has_listing)
+            if frontier is not None and not frontier.leader:
+                frontier.add_stats(log.stats)  # the leader settles the run
+                return
+            if frontier is not None:  # the leader: verdicts from what every process recorded
+                log.stats.update(frontier.stats())
+                with transaction(self.recorder.ctx.sessions) as s:
+                    log.outcomes = {url: Outcome(o) for url, o in outcomes_in_run(s, self.recorder.ctx.run_id).items()}
+            reconcile(self.recorder.ctx, log, clock.now(), complete, has_listing)
         finally:
+            if frontier is not None:
+                frontier.leave()
             self.recorder.ctx.close()

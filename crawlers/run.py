@@ -40,6 +40,8 @@ def scrapy_settings(settings: Settings) -> ScrapySettings:
     out.set("USER_AGENT", settings.user_agent, priority="project")
     out.set("DOWNLOAD_DELAY", max(MIN_DELAY, settings.download_delay), priority="project")
     out.set("POLICYWATCH_SETTINGS", settings, priority="cmdline")
+    if settings.redis_url:  # distributed mode: one frontier and one politeness state for all processes
+        out.set("SCHEDULER", "crawlers.distributed.SharedScheduler", priority="project")
     return out
 
 
@@ -59,7 +61,10 @@ def source_delay(settings: Settings, source: SourceConfig) -> float:
 def spider_for(settings: Settings, source: SourceConfig) -> type[PolicySpider]:
     """The family spider of ``source`` with the source's politeness settings as spider settings."""
     base = SPIDERS[source.kind]
-    custom = {**(base.custom_settings or {}), "DOWNLOAD_DELAY": source_delay(settings, source)}
+    delay = source_delay(settings, source)
+    # distributed mode: the delay is kept by crawlers.distributed.SharedHostMiddleware across processes
+    own = MIN_DELAY if settings.redis_url else delay
+    custom = {**(base.custom_settings or {}), "DOWNLOAD_DELAY": own, "POLICYWATCH_HOST_DELAY": delay}
     return type(f"{base.__name__}For{source.name.title().replace('-', '')}", (base,), {"custom_settings": custom})
 
 
@@ -101,7 +106,8 @@ def crawl_in_process(settings: Settings, names: list[str]) -> None:
     sources = select_sources(settings, names)
     hosts = set().union(*(hosts_of(s) for s in sources))
     failures: list[tuple[str, BaseException]] = []
-    with host_locks(settings.data_dir, hosts, timeout=settings.crawl_timeout):
+    # distributed mode shares per-host slots in Redis instead of holding this machine's host locks
+    with host_locks(settings.data_dir, set() if settings.redis_url else hosts, timeout=settings.crawl_timeout):
         process = CrawlerProcess(scrapy_settings(settings))
 
         @defer.inlineCallbacks
@@ -148,7 +154,10 @@ def scrapy_command(settings: Settings, source: SourceConfig) -> list[str]:
         "-s",
         f"USER_AGENT={settings.user_agent}",
         "-s",
-        f"DOWNLOAD_DELAY={source_delay(settings, source)}",
+        f"DOWNLOAD_DELAY={MIN_DELAY if settings.redis_url else source_delay(settings, source)}",
+        "-s",
+        f"POLICYWATCH_HOST_DELAY={source_delay(settings, source)}",
         "-s",
         "LOG_LEVEL=INFO",
+        *(["-s", "SCHEDULER=crawlers.distributed.SharedScheduler"] if settings.redis_url else []),
     ]

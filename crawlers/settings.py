@@ -8,6 +8,7 @@ ROBOTSTXT_OBEY = True  # default False; RFC 9309 via Protego
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # default 8: one connection per host
 DOWNLOAD_DELAY = 3.0  # default 0; overridden per source and by POLICYWATCH_DOWNLOAD_DELAY
+POLICYWATCH_HOST_DELAY = 3.0  # the delay kept across processes in distributed mode
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50 % around the delay (replaces RANDOMIZE_DOWNLOAD_DELAY)
 DOWNLOAD_TIMEOUT = 30  # default 180
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # default 1 GiB
@@ -37,5 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.politeness.OfficialMetaRefreshMiddleware": 580,
     # sees answers before RetryMiddleware (550) re-queues them: 429/5xx slow the host down
     "crawlers.politeness.BackoffMiddleware": 585,
+    # distributed mode only (a no-op otherwise): the host's delay shared across crawl processes
+    "crawlers.distributed.SharedHostMiddleware": 900,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 300}

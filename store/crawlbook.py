@@ -159,6 +159,18 @@ def listed_in_run(session: Session, source_id: int, run_id: int) -> set[str]:
     return set(session.scalars(q))
 
 
+def urls_fetched_in_run(session: Session, run_id: int) -> set[str]:
+    """Every document URL fetched (or tried) in run ``run_id``, by any process."""
+    q = select(Capture.url).where(Capture.run_id == run_id, Capture.attachment_id.is_(None))
+    return set(session.scalars(q))
+
+
+def outcomes_in_run(session: Session, run_id: int) -> dict[str, str]:
+    """The outcome of the last fetch of each document URL in run ``run_id``, by any process."""
+    q = select(Capture.url, Capture.outcome).where(Capture.run_id == run_id, Capture.attachment_id.is_(None))
+    return {str(url): str(outcome) for url, outcome in session.execute(q.order_by(Capture.id))}
+
+
 def documents_of(session: Session, source_id: int) -> list[Document]:
     """All documents of a source (the re-check set; removed ones too, to see them reappear)."""
     return list(session.scalars(select(Document).where(Document.source_id == source_id).order_by(Document.id)))

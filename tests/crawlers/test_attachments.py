@@ -106,8 +106,8 @@ def test_attachments_are_archived_versioned_and_their_changes_reported(site, tmp
     with sessions() as s:
         assert len(list(s.scalars(select(Event).where(Event.kind == "attachment_removed")))) == 1
     hist = json.loads(_cli(config, "history", changed.url, "--json"))
-    files = {a["url"]: a for a in hist["attachments"]}
-    assert [v["seq"] for v in files[site.origin + pdf]["versions"]] == [1, 2]
+    by_url = {a["url"]: a for a in hist["attachments"]}
+    assert [v["seq"] for v in by_url[site.origin + pdf]["versions"]] == [1, 2]
     assert [e["kind"] for e in hist["events"]] == ["new", "attachment_changed"]
     text = _cli(config, "history", changed.url)
     assert f"{site.origin + pdf}  state=active" in text and "v2 " in text and " pages, " in text

@@ -1,0 +1,135 @@
+"""Distributed mode for real: two `policywatch crawl` processes share one run of a 100-document
+TRS column through Redis (127.0.0.1:6379) and write to one PostgreSQL archive."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from common.errors import ConfigError
+from crawlers.distributed import Frontier, require_server_archive
+from sim.bulk import BulkSite
+from store.db import make_engine, session_factory
+from store.models import Capture, CrawlRun, Document, Event, Version
+from store.schema import upgrade
+
+REDIS_URL = os.environ.get("POLICYWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+T = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+DELAY = 0.15  # large against the few ms between a slot and the actual send
+N = 100
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as exc:  # part of the test environment: fail loudly, never skip
+        pytest.fail(f"Redis at {REDIS_URL} is not reachable ({exc}); start it or set POLICYWATCH_TEST_REDIS_URL")
+    return REDIS_URL
+
+
+@pytest.fixture
+def setup(tmp_path, pg_url, redis_url):
+    site = BulkSite(N).start()
+    source = f"bulk-{uuid.uuid4().hex[:8]}"  # Redis keys are per source
+    config = tmp_path / "policywatch.toml"
+    config.write_text(
+        f'database_url = "{pg_url}"\ndata_dir = "{tmp_path / "data"}"\nredis_url = "{redis_url}"\n'
+        f'download_delay = {DELAY}\nprocessing_workers = 0\n\n[[sources]]\nname = "{source}"\nkind = "trs"\n'
+        f'start_urls = ["{site.listing_url}"]\n',
+        encoding="utf-8",
+    )
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    yield site, config, source, session_factory(engine)
+    site.stop()
+    engine.dispose()
+
+
+def _crawl_together(config: Path, source: str, now: datetime, processes: int = 2) -> list[str]:
+    """Start ``processes`` crawls of ``source`` at once; returns their outputs (all must succeed)."""
+    cmd = [sys.executable, "-m", "cli", "--config", str(config), "crawl", source, "--now", now.isoformat()]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(processes)
+    ]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    for p, out in zip(procs, outs, strict=True):
+        assert p.returncode == 0, out[-3000:]
+    return outs
+
+
+def test_two_processes_share_one_run_each_document_once(setup):
+    site, config, source, sessions = setup
+    _crawl_together(config, source, T)
+    docs = {u.split(site.origin, 1)[1] for u in site.document_urls()}
+    fetched = Counter(p for p, s in site.log if p in docs)
+    assert set(fetched) == docs and set(fetched.values()) == {1}, "every document fetched exactly once"
+    listings = Counter(p for p, _ in site.log if "/index" in p)
+    assert len(listings) == 2 and set(listings.values()) == {1}, listings  # 50 a page
+    with sessions() as s:
+        (run,) = s.scalars(select(CrawlRun))
+        assert run.status == "ok" and run.finished_at is not None
+        caps = list(s.scalars(select(Capture).where(Capture.run_id == run.id)))
+        assert len(caps) == N and len({c.url for c in caps}) == N
+        workers = Counter(c.warc_file.split("-run", 1)[1].split(".")[0] for c in caps if c.warc_file)
+        assert len(workers) == 2 and min(workers.values()) >= 10, f"both processes worked: {workers}"
+        assert s.scalar(select(func.count()).select_from(Document)) == N
+        assert s.scalar(select(func.count()).select_from(Version)) == N  # no duplicate versions
+        kinds = Counter(s.scalars(select(Event.kind)))
+        assert kinds == {"new": N}, kinds
+        assert run.stats["outcome_ok"] == N  # the leader added the follower's counters
+    # the host's delay held across both processes (server-side arrival times)
+    times = sorted(t for p, _, t in site.times if p in docs)
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= DELAY * 0.5, f"requests {min(gaps):.4f} s apart"
+    assert not redis.Redis.from_url(REDIS_URL).keys(f"policywatch:{source}:*"), "the run's keys are cleared"
+
+    # a day later every (new) document is due: each is checked once, by either process, and unchanged
+    site.reset_counters()
+    _crawl_together(config, source, T + timedelta(days=1))
+    fetched = Counter((p, s) for p, s in site.log if p in docs)
+    assert set(fetched.values()) == {1} and {s for _, s in fetched} == {304} and len(fetched) == N
+    with sessions() as s:
+        runs = list(s.scalars(select(CrawlRun).order_by(CrawlRun.id)))
+        assert len(runs) == 2 and runs[1].status == "ok"
+        assert s.scalar(select(func.count()).select_from(Capture).where(Capture.run_id == runs[1].id)) == N
+        assert s.scalar(select(func.count()).select_from(Version)) == N
+        assert Counter(s.scalars(select(Event.kind))) == {"new": N}
+
+
+def test_distributed_mode_refuses_sqlite_and_an_unreachable_redis():
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        require_server_archive("sqlite:///x.db")
+    with pytest.raises(ConfigError, match="cannot reach Redis"):
+        Frontier("redis://127.0.0.1:1/0", "x")
+
+
+def test_one_leader_per_run_and_followers_join_it(redis_url):
+    source = f"unit-{uuid.uuid4().hex[:8]}"
+    a, b = Frontier(redis_url, source, "a"), Frontier(redis_url, source, "b")
+    assert a.elect() and not b.elect()
+    a.start_run(41)
+    assert b.wait_run(timeout=2) == 41 and b.run_active()
+    assert a.claim_listing("u") and not b.claim_listing("u")
+    b.set_state("busy")  # a is busy too (it started the run)
+    assert a.others_busy() and b.others_busy()
+    a.set_state("idle")
+    b.set_state("idle")
+    assert not a.others_busy() and a.others_alive()
+    assert a.reserve("h", 10.0) == 0.0 and 9.0 < b.reserve("h", 10.0) <= 10.0  # one slot per delay
+    b.leave()
+    a.end_run()
+    assert not b.run_active() and not a.others_alive()
+    a.leave()
+    assert not redis.Redis.from_url(redis_url).keys(f"policywatch:{source}:*")
+    redis.Redis.from_url(redis_url).delete("policywatch:slot:h")
