@@ -22,6 +22,8 @@ def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], a
     if not wanted:
         return 0
     subscribers = active_subscribers(s)
+    if not subscribers:
+        return 0
     count = 0
     for ev in wanted:
         text = alert_text(s, ev)

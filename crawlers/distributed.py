@@ -256,6 +256,10 @@ class SharedScheduler(Scheduler):
         self.queue.push(request)
         return True
 
+    def next_request(self) -> Request | None:
+        """The next request of the shared queue (popping marks this worker busy)."""
+        return self.queue.pop()
+
     def close(self, reason: str) -> None:
         """Keep the shared queue: other processes may still be working on it."""
 

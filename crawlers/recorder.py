@@ -36,6 +36,7 @@ from store.crawlbook import (
 )
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
+from store.newdoc import NewDocument, insert_event, insert_new_document
 from store.repo import (
     Content,
     FetchRecord,
@@ -43,13 +44,12 @@ from store.repo import (
     add_event,
     add_reprint,
     add_version,
-    create_document,
+    cache_validators,
     current_version,
     document_by_url,
     evidence,
     find_moved_from,
     find_version,
-    first_evidence,
     host_of,
     metadata_changes,
     move_document,
@@ -189,15 +189,18 @@ class Recorder:
             return events
         return []
 
-    def _link_reprints(self, s: Session, doc: Document, content: Content, at: datetime) -> None:
-        """Link near-duplicates on other sites: the one first seen earlier is the original."""
+    def _link_reprints(self, s: Session, doc: tuple[int, str, datetime], content: Content, at: datetime) -> None:
+        """Link near-duplicates on other sites (``doc``: id, host, first seen): the one first seen
+        earlier is the original."""
         if content.sketch is None:
             return
-        for other, sketch in sketches_elsewhere(s, doc.host, content.sketch):
+        doc_id, host, first_seen = doc
+        for other, sketch in sketches_elsewhere(s, host, content.sketch):
             score = similarity(content.sketch, sketch)
             if score >= REPRINT_THRESHOLD:
-                original, copy = (other, doc) if to_utc(other.first_seen) <= to_utc(doc.first_seen) else (doc, other)
-                if add_reprint(s, copy.id, original.id, round(score, 3), at):
+                earlier = to_utc(other.first_seen) <= to_utc(first_seen)
+                original, copy = (other.id, doc_id) if earlier else (doc_id, other.id)
+                if add_reprint(s, copy, original, round(score, 3), at):
                     self.log.stats["reprints_linked"] += 1
 
     def _is_gone(self, s: Session, doc: Document, extracted: Extracted) -> bool:
@@ -242,7 +245,7 @@ class Recorder:
             ver = earlier
         else:
             ver = add_version(s, doc, cap, content, at)
-            self._link_reprints(s, doc, content, at)
+            self._link_reprints(s, (doc.id, doc.host, doc.first_seen), content, at)
         if prev is not None:
             changes = self._change_events(s, doc, prev, ver, content, at)
             events = note_reappearance(events, prev, changes) + changes
@@ -258,14 +261,25 @@ class Recorder:
     def _new_document(
         self, s: Session, page: FetchedPage, rec: FetchRecord, content: Content, at: datetime
     ) -> list[Event]:
-        doc = create_document(s, self.ctx.source_id, page.url, at, content)
-        cap = self._capture(s, rec, doc.id, content)
-        ver = add_version(s, doc, cap, content, at)
-        self._link_reprints(s, doc, content, at)
-        set_cache_validators(doc, page.headers)
-        schedule_next(self.ctx, doc)
-        details = {"title": ver.title, "terms": [h.term for h in content.hits], "evidence": first_evidence(cap)}
-        return [self._event(s, "new", doc, ver.id, at, details)]
+        ctx, meta = self.ctx, content.extracted.metadata
+        published = published_at(meta.publish_date, meta.written_date)
+        etag, modified = cache_validators(page.headers)
+        new = NewDocument(
+            ctx.source_id, ctx.run_id, page.url, at, rec, content, etag, modified,
+            next_check_at(ctx, at, published, str(DocState.ACTIVE)),
+        )  # fmt: skip
+        ids = insert_new_document(s, new)  # Core: the first crawl writes thousands of these
+        self._link_reprints(s, (ids.document_id, ids.host, at), content, at)
+        cap_ref = {"capture_id": ids.capture_id, "at": at.isoformat(), "status": rec.status, "outcome": rec.outcome}
+        details = {
+            "title": meta.title, "terms": [h.term for h in content.hits],
+            "evidence": {"capture": cap_ref, "last_ok": None, "first_gone": None},
+        }  # fmt: skip
+        event = insert_event(
+            s, "new", page.url, at, source_id=ctx.source_id, document_id=ids.document_id,
+            version_id=ids.version_id, run_id=ctx.run_id, details=details,
+        )  # fmt: skip
+        return [event]
 
     def _move(self, s: Session, doc: Document, new_url: str, at: datetime) -> Event:
         old_url = move_document(s, doc, new_url, at)
@@ -304,9 +318,14 @@ class Recorder:
 
 def schedule_next(ctx: CrawlContext, doc: Document) -> None:
     """Set when the document is next due, from its age and state (the adaptive re-check)."""
-    published = to_utc(doc.published_at) if doc.published_at and ctx.settings.recheck_age_from == "published" else None
-    born = age_base(to_utc(doc.first_seen), published)
-    doc.next_check_at = next_check(ctx.policy, born, ctx.started_at, doc.state)
+    published = to_utc(doc.published_at) if doc.published_at else None
+    doc.next_check_at = next_check_at(ctx, to_utc(doc.first_seen), published, doc.state)
+
+
+def next_check_at(ctx: CrawlContext, first_seen: datetime, published: datetime | None, state: str) -> datetime | None:
+    """When a document first seen at ``first_seen`` (published at ``published``) is next due."""
+    base = published if published is not None and ctx.settings.recheck_age_from == "published" else None
+    return next_check(ctx.policy, age_base(first_seen, base), ctx.started_at, state)
 
 
 def note_reappearance(events: list[Event], last_seen: Version, changes: list[Event]) -> list[Event]:

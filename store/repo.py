@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import zstandard
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from processing.types import Content
@@ -81,10 +81,16 @@ def ensure_source(session: Session, name: str, kind: str, config: dict[str, Any]
     return src
 
 
+_BY_URL = (
+    select(Document)
+    .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+    .where(DocumentUrl.url == bindparam("url"))
+)  # built once: the archive looks up every fetched URL
+
+
 def document_by_url(session: Session, url: str) -> Document | None:
     """The document currently or formerly at ``url``."""
-    q = select(Document).join(DocumentUrl, DocumentUrl.document_id == Document.id).where(DocumentUrl.url == url)
-    return session.scalars(q).first()
+    return session.scalars(_BY_URL, {"url": url}).first()
 
 
 def _capture_ref(cap: Capture | None) -> dict[str, Any] | None:
@@ -134,30 +140,34 @@ def current_version(session: Session, doc: Document) -> Version | None:
     return session.get(Version, doc.current_version_id) if doc.current_version_id else None
 
 
+def capture_values(source_id: int, run_id: int | None, rec: FetchRecord) -> dict[str, Any]:
+    """The column values of a capture row for ``rec`` (raw bytes compressed with zstd)."""
+    body = rec.body or b""
+    return {
+        "run_id": run_id,
+        "source_id": source_id,
+        "url": rec.url,
+        "final_url": rec.final_url,
+        "status": rec.status,
+        "outcome": rec.outcome,
+        "fetched_at": rec.fetched_at,
+        "headers": rec.headers,
+        "raw_zstd": _ZSTD.compress(body) if body else None,
+        "raw_size": len(body),
+        "raw_sha256": rec.raw_sha256,
+        "encoding": rec.encoding,
+        "encoding_reason": rec.encoding_reason,
+        "replacement_chars": rec.replacements,
+        "error": rec.error,
+        "warc_file": rec.warc[0] if rec.warc else None,
+        "warc_offset": rec.warc[1] if rec.warc else None,
+        "warc_length": rec.warc[2] if rec.warc else None,
+    }
+
+
 def add_capture(session: Session, source_id: int, run_id: int | None, rec: FetchRecord, **extra: Any) -> Capture:
     """Append a capture row (raw bytes compressed with zstd)."""
-    body = rec.body or b""
-    cap = Capture(
-        run_id=run_id,
-        source_id=source_id,
-        url=rec.url,
-        final_url=rec.final_url,
-        status=rec.status,
-        outcome=rec.outcome,
-        fetched_at=rec.fetched_at,
-        headers=rec.headers,
-        raw_zstd=_ZSTD.compress(body) if body else None,
-        raw_size=len(body),
-        raw_sha256=rec.raw_sha256,
-        encoding=rec.encoding,
-        encoding_reason=rec.encoding_reason,
-        replacement_chars=rec.replacements,
-        error=rec.error,
-        warc_file=rec.warc[0] if rec.warc else None,
-        warc_offset=rec.warc[1] if rec.warc else None,
-        warc_length=rec.warc[2] if rec.warc else None,
-        **extra,
-    )
+    cap = Capture(**capture_values(source_id, run_id, rec), **extra)
     session.add(cap)
     session.flush()
     return cap
@@ -210,16 +220,19 @@ def create_document(session: Session, source_id: int, url: str, at: datetime, co
     return doc
 
 
+_SAME_KEYS = select(Document).where(
+    Document.host == bindparam("host"),
+    or_(Document.doc_number_norm == bindparam("number"), Document.index_number == bindparam("index")),
+)  # indexed columns; the title is checked in Python
+
+
 def find_moved_from(session: Session, host: str, url: str, content: Content) -> Document | None:
     """An existing document of the same site with the same 文号 or 索引号 and title, now at another URL."""
     meta = content.extracted.metadata
     if not content.title_key or not (meta.doc_number_norm or meta.index_number):
         return None
-    same_keys = [Document.doc_number_norm == meta.doc_number_norm] if meta.doc_number_norm else []
-    if meta.index_number:
-        same_keys.append(Document.index_number == meta.index_number)
-    q = select(Document).where(Document.host == host, or_(*same_keys))  # indexed columns; title checked here
-    for doc in session.scalars(q):
+    keys = {"host": host, "number": meta.doc_number_norm, "index": meta.index_number}  # NULL matches nothing
+    for doc in session.scalars(_SAME_KEYS, keys):
         if doc.url != url and doc.title_key == content.title_key:
             return doc
     return None
@@ -303,23 +316,33 @@ def set_cache_validators(doc: Document, headers: dict[str, str]) -> None:
     doc.etag, doc.last_modified = cache_validators(headers)
 
 
+_BANDS_HIT = (
+    select(SketchBand.version_id)
+    .where(
+        SketchBand.key.in_(bindparam("keys", expanding=True)),
+        # two index ranges of the covering index, not a filter over all of it
+        (SketchBand.host < bindparam("host")) | (SketchBand.host > bindparam("host")),
+    )
+    .distinct()
+    .subquery()
+)
+_ELSEWHERE = (  # driven from the band index (never a scan of all documents): band hits → version → document
+    select(Document, Version.sketch)
+    .select_from(_BANDS_HIT)
+    .join(Version, Version.id == _BANDS_HIT.c.version_id)
+    .join(Document, Document.id == Version.document_id)
+    .where(Document.current_version_id == Version.id, Document.host != bindparam("host"), Version.sketch.is_not(None))
+)
+
+
 def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple[Document, bytes]]:
     """Reprint candidates for a signature: documents of other hosts whose current version shares
     at least one LSH band key with it (an index lookup, see ``store.lsh``), with their sketches."""
     keys = band_keys(sketch)
     if not keys:
         return []
-    # driven from the band index (never a scan of all documents): band hits → version → document
-    others = (SketchBand.host < host) | (SketchBand.host > host)  # two index ranges, not a filter over all
-    hits = select(SketchBand.version_id).where(SketchBand.key.in_(keys), others).distinct().subquery()
-    q = (
-        select(Document, Version.sketch)
-        .select_from(hits)
-        .join(Version, Version.id == hits.c.version_id)
-        .join(Document, Document.id == Version.document_id)
-        .where(Document.current_version_id == Version.id, Document.host != host, Version.sketch.is_not(None))
-    )
-    return [(doc, sk) for doc, sk in session.execute(q) if sk is not None]
+    rows = session.execute(_ELSEWHERE, {"keys": keys, "host": host})
+    return [(doc, sk) for doc, sk in rows if sk is not None]
 
 
 def add_reprint(session: Session, document_id: int, original_id: int, similarity: float, at: datetime) -> bool:

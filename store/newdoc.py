@@ -1,0 +1,122 @@
+"""The write path of a document seen for the first time, in SQLAlchemy Core.
+
+A first crawl writes thousands of new documents; through the ORM each costs five flushes of
+unit-of-work bookkeeping. Here the same rows — document, its URL, the capture, the version with
+its keyword hits and LSH bands, the ``new`` event — are plain INSERT … RETURNING statements
+built once, in the caller's transaction. Rows and values are exactly those of
+:func:`store.repo.create_document`, :func:`store.repo.add_capture`, :func:`store.repo.add_version`
+and :func:`store.repo.add_event` (tests compare both paths).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.orm import Session
+
+from processing.types import Content
+from store.lsh import band_keys
+from store.models import Capture, Document, DocumentUrl, Event, KeywordHit, SketchBand, Version
+from store.repo import FetchRecord, capture_values, host_of, published_at
+
+
+# statements on the tables (not the ORM entities: no unit-of-work or bulk-ORM layer), built once
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+_D, _C, _V, _E = _table(Document), _table(Capture), _table(Version), _table(Event)
+_DOC = insert(_D).returning(_D.c.id)
+_URL = insert(_table(DocumentUrl))
+_CAP = insert(_C).returning(_C.c.id)
+_VER = insert(_V).returning(_V.c.id)
+_HIT = insert(_table(KeywordHit))
+_BAND = insert(_table(SketchBand))
+_EVENT = insert(_E).returning(_E.c.id)
+_DOC_VERSION = update(_D).where(_D.c.id == bindparam("doc_id")).values(current_version_id=bindparam("ver_id"))
+_CAP_VERSION = update(_C).where(_C.c.id == bindparam("cap_id")).values(version_id=bindparam("ver_id"))
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """Everything the first archive of a document needs (computed by the caller)."""
+
+    source_id: int
+    run_id: int | None
+    url: str
+    at: datetime
+    record: FetchRecord
+    content: Content
+    etag: str | None
+    last_modified: str | None
+    next_check_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewIds:
+    """The ids of the rows written for a new document."""
+
+    document_id: int
+    capture_id: int
+    version_id: int
+    host: str
+
+
+def insert_new_document(session: Session, new: NewDocument) -> NewIds:
+    """Write document, URL, capture, version, keyword hits and LSH bands of a new document."""
+    meta = new.content.extracted.metadata
+    host = host_of(new.url)
+    doc_id = session.execute(
+        _DOC,
+        {
+            "source_id": new.source_id, "host": host, "url": new.url, "first_seen": new.at, "last_seen": new.at,
+            "state": "active", "failures": 0, "doc_number_norm": meta.doc_number_norm,
+            "index_number": meta.index_number, "title_key": new.content.title_key, "etag": new.etag,
+            "last_modified": new.last_modified, "listed": False, "next_check_at": new.next_check_at,
+            "published_at": published_at(meta.publish_date, meta.written_date),
+        },
+    ).scalar_one()  # fmt: skip
+    session.execute(_URL, {"document_id": doc_id, "url": new.url, "first_seen": new.at})
+    cap_values = capture_values(new.source_id, new.run_id, new.record)
+    cap_values.update(document_id=doc_id, page_kind=str(new.content.extracted.kind))
+    cap_values["text_sha256"] = new.content.text_sha256
+    cap_id = session.execute(_CAP, cap_values).scalar_one()
+    ver_id = session.execute(_VER, version_values(doc_id, cap_id, new.content, new.at)).scalar_one()
+    if new.content.hits:
+        hits = [{"version_id": ver_id, "term": h.term, "grp": h.group, "count": h.count} for h in new.content.hits]
+        session.execute(_HIT, hits)
+    if new.content.sketch is not None:
+        session.execute(_BAND, [{"version_id": ver_id, "key": k, "host": host} for k in band_keys(new.content.sketch)])
+    session.execute(_DOC_VERSION, {"doc_id": doc_id, "ver_id": ver_id})
+    session.execute(_CAP_VERSION, {"cap_id": cap_id, "ver_id": ver_id})
+    return NewIds(doc_id, cap_id, ver_id, host)
+
+
+def version_values(doc_id: int, cap_id: int, content: Content, at: datetime, seq: int = 1) -> dict[str, Any]:
+    """The column values of a version row (as :func:`store.repo.add_version` writes them)."""
+    meta = content.extracted.metadata
+    return {
+        "document_id": doc_id, "seq": seq, "capture_id": cap_id, "created_at": at, "text": content.extracted.text,
+        "text_sha256": content.text_sha256, "meta_sha256": content.meta_sha256, "title": meta.title,
+        "agency": meta.agency, "doc_number": meta.doc_number, "written_date": meta.written_date,
+        "publish_date": meta.publish_date, "index_number": meta.index_number, "topic": meta.topic,
+        "validity": meta.validity,
+        "attachments": [{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
+        "page_meta": dict(content.extracted.page_meta), "index_text": content.index_text, "sketch": content.sketch,
+    }  # fmt: skip
+
+
+def insert_event(
+    session: Session, kind: str, url: str, at: datetime, *, source_id: int, document_id: int, version_id: int,
+    run_id: int | None, details: dict[str, Any],
+) -> Event:  # fmt: skip
+    """Append an event row; returns a detached :class:`Event` carrying its id and values."""
+    values = {
+        "kind": kind, "url": url, "at": at, "source_id": source_id, "document_id": document_id,
+        "version_id": version_id, "run_id": run_id, "details": details,
+    }  # fmt: skip
+    event_id = session.execute(_EVENT, values).scalar_one()
+    return Event(id=event_id, **values)
