@@ -317,6 +317,11 @@ def unblock(ctx: click.Context, host: str) -> None:
     with transaction(_sessions(ctx)) as s:
         if not unblock_host(s, host.lower()):
             raise click.ClickException(f"{host} is not blocked (see `policywatch status` for blocked hosts)")
+    settings = _settings(ctx)
+    if settings.redis_url:  # distributed mode also shares the wall in Redis
+        from crawlers.distributed import unblock_shared
+
+        unblock_shared(settings.redis_url, host.lower())
     click.echo(f"{host} will be crawled again on the next run")
 
 

@@ -45,7 +45,7 @@ SETTINGS_HELP: dict[str, str] = {
     "warc_rotate_mb": "size in MB at which a run's WARC file is closed and the next one started",
     "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
     "fetch_attachments": "fetch, archive and version the files (PDF, DOCX, ...) documents link to",
-    "attachment_max_mb": "largest attachment fetched, in MB (bigger ones are recorded as refused)",
+    "attachment_max_mb": "largest attachment fetched, in MB (a bigger one is recorded as a failed fetch, not archived)",
     "redis_url": "Redis URL (env POLICYWATCH_REDIS_URL) for distributed mode: crawl processes share one frontier",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",

@@ -11,13 +11,15 @@ from processing.revision import RevisionClass
 from store.models import AttachmentVersion, Event, Version
 from store.outbox import active_subscribers, enqueue_alert
 
+QUIET_CLASSES = (str(RevisionClass.COSMETIC), "binary")  # changes no one is alerted about
+
 
 def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], at: datetime) -> int:
     """Owe an e-mail to every subscriber whose keywords occur in the document behind each event
     (inside the events' own transaction: the outbox row commits with the event or not at all)."""
     wanted = [
         e for e in events
-        if e.kind in alert_on and e.version_id and e.details.get("class") != str(RevisionClass.COSMETIC)
+        if e.kind in alert_on and e.version_id and e.details.get("class") not in QUIET_CLASSES
     ]  # fmt: skip
     if not wanted:
         return 0

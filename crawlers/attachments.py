@@ -5,10 +5,13 @@ A document's attachments are requested whenever the document itself answered ali
 file costs a 304. The first fetch of an attachment reports nothing of its own (the document's
 ``new``/``revised`` event covers it). Later:
 
-- ``attachment_changed``: the file's text changed (for files without a text layer: its bytes);
-  details carry the word-level diff like ``revised``. Cosmetic changes send no alert.
-- ``attachment_removed``: a file fetched before now answers 404/410 or an HTML "not found" page
-  while its document is still up (a broken link in a live document; said once).
+- ``attachment_changed``: the file's text changed; details carry the word-level diff like
+  ``revised`` (cosmetic changes send no alert). A file without readable text (a scan, XLS, old
+  DOC) that changed its bytes gives class ``binary`` and no alert (such files are often stamped
+  anew on every download). A PDF/DOCX that could not be read is archived, never versioned.
+- ``attachment_removed``: a file fetched before answers 404/410 or an HTML "not found" page
+  while its document is still up, on ``confirm_failures`` checks spanning ``confirm_hours``
+  (the thresholds of document removals); reported once. A bot wall is never a removal.
 
 Both events belong to the parent document (``url`` is the document's, ``details.attachment_url``
 the file's).
@@ -17,11 +20,13 @@ the file's).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from common.clock import to_utc
 from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
 from crawlers.items import FetchedAttachment
@@ -42,15 +47,20 @@ from store.attachments import (
     stored_links,
     sync_links,
 )
+from store.crawlbook import block_host
 from store.db import transaction
 from store.models import Attachment, Capture, Document, Event
-from store.repo import FetchRecord, add_capture, add_event, cache_validators, document_by_url
+from store.repo import FetchRecord, add_capture, add_event, cache_validators, document_by_url, host_of
 
 TEXT_TYPES = ("pdf", "docx")
 
 
 def wanted(link: AttachmentLink, types: tuple[str, ...] = FETCHED_TYPES) -> bool:
-    """True for a link worth fetching: a known file type on the document's own (official) site."""
+    """True for a link worth fetching: an http(s) URL of a known file type on the document's
+    own (official) site (never ``file:``, ``data:`` or host-less links)."""
+    parts = urlsplit(link.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
     return link.ext.lower() in types and is_official_redirect(link.document_url, link.url)
 
 
@@ -89,7 +99,9 @@ class AttachmentRecorder:
             warc_ref = self.warc.write(
                 page.url, page.status, page.headers, page.body, page.request_headers, page.protocol
             )
-        outcome = attachment_outcome(page.status, page.url, page.final_url, content_type(page.headers), page.ext)
+        outcome = attachment_outcome(
+            page.status, page.url, page.final_url, content_type(page.headers), page.ext, page.body
+        )
         raw_sha = hashlib.sha256(page.body).hexdigest() if page.body else None
         rec = FetchRecord(
             url=page.url, final_url=page.final_url, status=page.status, outcome=str(outcome),
@@ -116,19 +128,23 @@ class AttachmentRecorder:
     ) -> list[Event]:  # fmt: skip
         at = page.fetched_at
         if outcome is Outcome.NOT_MODIFIED:
-            att.last_seen, att.state = at, "active"
+            att.last_seen, att.state, att.failures, att.first_failure_at = at, "active", 0, None
             cap.version_id = att.current_version_id
             return []
         if outcome in DELETION_OUTCOMES:
-            if att.state == "active" and att.current_version_id is not None:
-                att.state = "removed"
-                last = current_attachment_version(s, att)
-                return [self._event(s, "attachment_removed", doc, att, cap, at, {}, last.capture_id if last else None)]
-            return []
+            return self._failed(s, doc, att, cap, outcome, at)
+        if outcome is Outcome.BLOCKED:
+            self.ctx.blocked.add(host_of(page.url))
+            wall = block_host(s, host_of(page.url), page.url, f"HTTP {page.status} challenge page", at,
+                              self.ctx.source_id, self.ctx.run_id)  # fmt: skip
+            return [wall] if wall else []
         if outcome is not Outcome.OK or text is None:
-            return []  # refused, server error, network error: says nothing about the file
-        att.last_seen, att.state = at, "active"
+            return []  # blocked, refused, server error, network error: says nothing about the file
+        att.last_seen, att.state, att.failures, att.first_failure_at = at, "active", 0, None
         att.etag, att.last_modified = cache_validators(page.headers)
+        if text.error and not text.text and page.ext.lower() in TEXT_TYPES:
+            self.log.stats["attachment_unreadable"] += 1
+            return []  # archived (the capture), but a failed read is no new version
         prev = current_attachment_version(s, att)
         if prev is not None and prev.text_sha256 == content_sha256(cap.raw_sha256 or "", text):
             cap.version_id = prev.id
@@ -141,8 +157,24 @@ class AttachmentRecorder:
         if prev.text or ver.text:
             details.update(revision_details(prev.text, ver.text))
         else:
-            details["class"] = "substantive"  # no text on either side: the bytes changed
+            details["class"] = "binary"  # no text on either side: only the bytes changed
         return [self._event(s, "attachment_changed", doc, att, cap, at, details, prev.capture_id)]
+
+    def _failed(
+        self, s: Session, doc: Document, att: Attachment, cap: Capture, outcome: Outcome, at: datetime
+    ) -> list[Event]:
+        """Count a failed check; report ``attachment_removed`` once the removal is confirmed."""
+        settings = self.ctx.settings
+        att.failures = (att.failures or 0) + 1
+        att.first_failure_at = att.first_failure_at or at
+        span = at - to_utc(att.first_failure_at)
+        confirmed = att.failures >= settings.confirm_failures and span >= timedelta(hours=settings.confirm_hours)
+        if not confirmed or att.state != "active" or att.current_version_id is None:
+            return []
+        att.state = "removed"
+        last = current_attachment_version(s, att)
+        details = {"how": str(outcome), "failures": att.failures, "first_failure_at": att.first_failure_at.isoformat()}
+        return [self._event(s, "attachment_removed", doc, att, cap, at, details, last.capture_id if last else None)]
 
     def _event(
         self, s: Session, kind: str, doc: Document, att: Attachment, cap: Capture, at: datetime,

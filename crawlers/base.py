@@ -240,9 +240,7 @@ class PolicySpider(scrapy.Spider):
             "validators": (link.etag, link.last_modified),
             "download_maxsize": self.context.settings.attachment_max_mb * 1024 * 1024,
         }  # fmt: skip
-        return scrapy.Request(
-            link.url, callback=self.parse_attachment, errback=self.on_attachment_error, meta=meta, dont_filter=True
-        )
+        return scrapy.Request(link.url, callback=self.parse_attachment, errback=self.on_attachment_error, meta=meta)
 
     def parse_attachment(self, response: Response) -> Iterable[Any]:
         """Hand an attachment's raw response to the pipeline."""
@@ -264,6 +262,8 @@ class PolicySpider(scrapy.Spider):
         dupefilter, so the filter is here)."""
         urls = [u for u in dict.fromkeys(urls) if u not in self._requested]
         self._requested.update(urls)
+        if self.frontier is not None:  # distributed: no per-process probe (another process may take it)
+            return [self.detail_request(u) for u in urls if host_of(u) not in self.context.blocked]
         return self.gate.admit(urls)
 
     def is_detail_url(self, url: str) -> bool:

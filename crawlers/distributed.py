@@ -51,6 +51,7 @@ LEADER_TTL = 30  # seconds a leader's lease lasts without a heartbeat
 WORKER_TTL = 30  # seconds a worker counts as alive without a heartbeat
 HEARTBEAT = 5.0
 JOIN_TIMEOUT = 60.0  # how long a process waits for a leader to publish its run
+RUN_KEYS = ("requests", "seen", "listings", "partial", "pages", "stats")
 
 _POP = """
 local r = redis.call('ZRANGE', KEYS[1], 0, 0)
@@ -59,10 +60,29 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('SET', KEYS[2], 'busy', 'EX', ARGV[1])
 return r[1]
 """
+_ELECT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('DEL', KEYS[2], KEYS[3])
+  return 1
+end
+return 0
+"""
+_BUSY = """
+if redis.call('ZCARD', KEYS[1]) > 0 then return 1 end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if m ~= ARGV[2] and redis.call('GET', ARGV[1] .. m) == 'busy' then return 1 end
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 _RESERVE = """
-local now = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], tostring(start + tonumber(ARGV[2])), 'PX', math.ceil((start - now) * 1000 + 60000))
+redis.call('SET', KEYS[1], tostring(start + tonumber(ARGV[1])), 'PX', math.ceil((start - now) * 1000 + 60000))
 return tostring(start - now)
 """
 
@@ -90,8 +110,12 @@ class Frontier:
         self.source = source
         self.worker = worker or f"{socket.gethostname()}-{os.getpid()}"
         self.leader = False
+        self.run_id: int | None = None
         self._pop = self.redis.register_script(_POP)
         self._reserve = self.redis.register_script(_RESERVE)
+        self._elect = self.redis.register_script(_ELECT)
+        self._busy = self.redis.register_script(_BUSY)
+        self._release = self.redis.register_script(_RELEASE)
 
     def key(self, name: str) -> str:
         """The Redis key ``name`` of this source's run."""
@@ -103,15 +127,22 @@ class Frontier:
         return self.key(f"worker:{self.worker}")
 
     def elect(self) -> bool:
-        """Become the run's leader if there is none; True when this process leads."""
-        self.leader = bool(self.redis.set(self.key("leader"), self.worker, nx=True, ex=LEADER_TTL))
+        """Become the run's leader if there is none (clearing what a crashed run left, in the
+        same atomic step, so nobody joins a stale run); True when this process leads."""
+        keys = [self.key("leader"), self.key("run"), self.key("members")]
+        self.leader = bool(self._elect(keys=keys, args=[self.worker, LEADER_TTL]))
         return self.leader
 
     def start_run(self, run_id: int) -> None:
         """(Leader) clear what an earlier run left and publish the new run's id."""
-        self.redis.delete(*(self.key(k) for k in ("requests", "seen", "listings", "partial", "pages", "stats")))
+        self.redis.delete(*(self.key(k) for k in RUN_KEYS))
+        self._join(run_id)
         self.redis.set(self.key("run"), run_id)
+
+    def _join(self, run_id: int) -> None:
+        self.run_id = run_id
         self.set_state("busy")
+        self.redis.sadd(self.key("members"), self.worker)
 
     def wait_run(self, timeout: float = JOIN_TIMEOUT) -> int:
         """(Follower) the id of the run the leader started, waiting up to ``timeout`` seconds."""
@@ -119,14 +150,16 @@ class Frontier:
         while time.monotonic() < deadline:
             value = self.redis.get(self.key("run"))
             if value is not None:
-                self.set_state("busy")
+                self._join(int(value))
                 return int(value)
             time.sleep(0.2)
         raise ConfigError(f"distributed crawl of {self.source}: no leader published a run within {timeout:.0f} s")
 
     def run_active(self) -> bool:
-        """True while the run is open and its leader alive."""
-        return bool(self.redis.exists(self.key("run"))) and bool(self.redis.exists(self.key("leader")))
+        """True while the run this process joined is open and its leader alive."""
+        return self.redis.get(self.key("run")) == str(self.run_id).encode() and bool(
+            self.redis.exists(self.key("leader"))
+        )
 
     def heartbeat(self) -> None:
         """Renew this worker's (and a leader's) lease."""
@@ -139,15 +172,23 @@ class Frontier:
         self.redis.set(self.worker_key, state, ex=WORKER_TTL)
 
     def others_busy(self) -> bool:
-        """True while another live worker of this run is busy."""
-        for key in self.redis.scan_iter(self.key("worker:*")):
-            if key.decode() != self.worker_key and self.redis.get(key) == b"busy":
-                return True
-        return False
+        """True while requests wait in the queue or another worker of the run is busy (one
+        atomic read of both, so no pop can slip between them)."""
+        keys = [self.key("requests"), self.key("members")]
+        return bool(self._busy(keys=keys, args=[self.key("worker:"), self.worker]))
+
+    def _others(self) -> list[str]:
+        members: set[bytes] = self.redis.smembers(self.key("members"))  # type: ignore[assignment]
+        return [m.decode() for m in members if m.decode() != self.worker]
 
     def others_alive(self) -> bool:
-        """True while another worker of this run has not left."""
-        return any(k.decode() != self.worker_key for k in self.redis.scan_iter(self.key("worker:*")))
+        """True while another worker of this run has neither left nor lost its lease."""
+        return any(self.redis.exists(self.key(f"worker:{m}")) for m in self._others())
+
+    def lost_workers(self) -> list[str]:
+        """Workers that joined the run and vanished without leaving (died, or stalled past their
+        lease): what they held in flight is unknown, so the run proves no absence."""
+        return [m for m in self._others() if not self.redis.exists(self.key(f"worker:{m}"))]
 
     def queue_len(self) -> int:
         """Requests waiting in the shared queue."""
@@ -200,18 +241,24 @@ class Frontier:
         returns the seconds to wait before sending."""
         if delay <= 0:
             return 0.0
-        return float(self._reserve(keys=[f"policywatch:slot:{host}"], args=[time.time(), delay]))
+        return float(self._reserve(keys=[f"policywatch:slot:{host}"], args=[delay]))
 
     def end_run(self) -> None:
         """(Leader) close the run: followers finish and leave."""
         self.redis.delete(self.key("run"))
 
     def leave(self) -> None:
-        """This worker is done; a leader also clears the run's keys."""
+        """This worker is done; a leader also clears the run's keys (only its own lease)."""
         self.redis.delete(self.worker_key)
+        self.redis.srem(self.key("members"), self.worker)
         if self.leader:
-            self.redis.delete(*(self.key(k) for k in ("requests", "seen", "listings", "partial", "pages", "stats")))
-            self.redis.delete(self.key("leader"))
+            self.redis.delete(*(self.key(k) for k in RUN_KEYS), self.key("members"))
+            self._release(keys=[self.key("leader")], args=[self.worker])
+
+
+def unblock_shared(url: str, host: str) -> None:
+    """Forget a bot wall recorded for ``host`` in the shared state (``policywatch unblock``)."""
+    redis.Redis.from_url(url).srem("policywatch:blocked", host)
 
 
 class SharedQueue(PriorityQueue):
@@ -341,8 +388,9 @@ def on_idle(spider: Any) -> None:
             raise DontCloseSpider
         spider.finished = True
         return
-    if frontier.queue_len() or frontier.others_busy():
+    if frontier.others_busy():
         raise DontCloseSpider
+    _note_lost_workers(spider, frontier)
     if not spider.vanish_checked:
         spider.vanish_checked = True
         spider.listing_partial = spider.listing_partial or frontier.partial()
@@ -355,5 +403,13 @@ def on_idle(spider: Any) -> None:
     frontier.end_run()
     if frontier.others_alive():
         raise DontCloseSpider  # wait for the followers to add their counters and leave
+    _note_lost_workers(spider, frontier)
     spider.listing_partial = spider.listing_partial or frontier.partial()
     spider.finished = True
+
+
+def _note_lost_workers(spider: Any, frontier: Frontier) -> None:
+    lost = frontier.lost_workers()
+    if lost and not spider.listing_partial:
+        spider.logger.warning("crawl processes %s vanished mid-run: the run proves no absence (no delisting)", lost)
+        spider.listing_partial = True

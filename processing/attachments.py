@@ -21,6 +21,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
+from processing.pagekind import is_blocked
 from processing.verdict import Outcome, classify
 
 FETCHED_TYPES: tuple[str, ...] = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "txt", "zip", "rar", "7z")
@@ -59,11 +60,16 @@ def attachment_text(data: bytes, ext: str) -> AttachmentText:
     return AttachmentText("", error=f"unsupported type: {kind or '(none)'}")
 
 
-def attachment_outcome(status: int, url: str, final_url: str, content_type: str | None, ext: str) -> Outcome:
-    """Classify one fetch of an attachment like a page fetch; an HTML page served where a file
-    was linked ("文件不存在", a redirect to a column page) is a soft 404."""
-    outcome = classify(status, url, final_url, None)
+def attachment_outcome(
+    status: int, url: str, final_url: str, content_type: str | None, ext: str, body: bytes = b""
+) -> Outcome:
+    """Classify one fetch of an attachment like a page fetch: a bot-wall challenge is
+    ``blocked``; another HTML page served where a file was linked ("文件不存在", a redirect to a
+    column page) is a soft 404."""
     html = "html" in (content_type or "").lower()
+    if is_blocked(status, body[:65536].decode("latin-1") if html else "", 0):
+        return Outcome.BLOCKED
+    outcome = classify(status, url, final_url, None)
     if outcome is Outcome.OK and html and ext.lower().lstrip(".") not in ("htm", "html", "shtml"):
         return Outcome.SOFT_404
     return outcome

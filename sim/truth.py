@@ -13,6 +13,7 @@ reprint link between two documents is not an event (the reprint's own ``new`` is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,6 @@ _PASS_THROUGH = {
     "validity_changed": "validity_changed",
     "delisted": "delisted",
     "reverted": "revised",
-    "attachment_removed": "attachment_removed",
 }
 
 
@@ -77,6 +77,9 @@ def _walk(
                 out.append(ExpectedEvent(day, _PASS_THROUGH[event.kind], event.url))
             elif event.kind == "cosmetic_edit":  # visible: a (cosmetic) revision
                 out.append(ExpectedEvent(day, "revised", event.url))
+            elif event.kind == "attachment_removed":  # confirmed like a document removal, checked daily
+                confirm = max(confirm_failures - 1, math.ceil(confirm_hours / 24))
+                out.append(ExpectedEvent(day + confirm, "attachment_removed", event.url))
             if _PASS_THROUGH.get(event.kind) == "revised" or event.kind == "cosmetic_edit":
                 # attachments carry their document's text (sim.files): each file changes with it
                 out += [ExpectedEvent(day, "attachment_changed", event.url)] * int(event.detail.get("files", 0))

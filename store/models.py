@@ -177,6 +177,8 @@ class Attachment(Base):
     last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(40), default="active")  # active | removed
     linked: Mapped[bool] = mapped_column(Boolean, default=True)  # linked by its document's last read
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed checks since the last good one
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     current_version_id: Mapped[int | None] = mapped_column(Integer)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)

@@ -116,11 +116,17 @@ def load_alert(session: Session, alert_id: int) -> AlertItem:
         title=ver.title if ver else None,
         agency=ver.agency if ver else None,
         doc_number=ver.doc_number if ver else None,
-        text=_attachment_text(session, ev, 0) or (ver.text if ver else ""),
+        text=_text(session, ev, ver),
         document_id=ev.document_id,
         version_id=ver.id if ver else None,
         previous_text=_previous_text(session, ev),
     )
+
+
+def _text(session: Session, ev: Event, ver: Version | None) -> str:
+    """The text an alert quotes: the attachment's (even when empty) for an attachment event."""
+    text = _attachment_text(session, ev, 0)
+    return text if text is not None else (ver.text if ver else "")
 
 
 def _attachment_text(session: Session, ev: Event, back: int) -> str | None:

@@ -86,29 +86,29 @@ def test_attachments_are_archived_versioned_and_their_changes_reported(site, tmp
     third = _crawl(site, config, T + timedelta(days=2))
     assert (pdf, 200) in third and (docx, 404) in third
     with sessions() as s:
-        events = {e.kind: e for e in s.scalars(select(Event).where(Event.kind.like("attachment%")))}
-        assert set(events) == {"attachment_changed", "attachment_removed"}
-        changed = events["attachment_changed"]
-        assert changed.details["attachment_url"] == site.origin + pdf
+        (changed,) = s.scalars(select(Event).where(Event.kind.like("attachment%")))  # the 404 is not yet a removal
+        assert changed.kind == "attachment_changed" and changed.details["attachment_url"] == site.origin + pdf
         stamp = _stamp(pdf)  # reported on the document linking the file
         assert changed.url.endswith(f"/t{stamp[:8]}_{stamp[8:]}.html"), changed.url
         assert changed.details["from_seq"] == 1 and changed.details["to_seq"] == 2
         assert changed.details["class"] == "substantive" and changed.details["inserted_chars"] > 0
         assert "营商环境" in changed.details["diff_text"]
-        assert events["attachment_removed"].details["attachment_url"] == site.origin + docx
         alerts = list(s.scalars(select(Alert)))
         assert [a.event_id for a in alerts] == [changed.id] and alerts[0].keywords == ["营商环境"]
         run = s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
         assert run is not None and run.stats["event_attachment_changed"] == 1
 
-    # the deleted file is reported once, not again on the next check
-    _crawl(site, config, T + timedelta(days=3))
+    # the deleted file is confirmed gone like a document (3 failed checks over 48 h), reported once
+    for day in (3, 4, 5):
+        _crawl(site, config, T + timedelta(days=day))
     with sessions() as s:
-        assert len(list(s.scalars(select(Event).where(Event.kind == "attachment_removed")))) == 1
+        (removed,) = s.scalars(select(Event).where(Event.kind == "attachment_removed"))
+        assert removed.details["attachment_url"] == site.origin + docx
+        assert removed.at.day == (T + timedelta(days=4)).day and removed.details["failures"] == 3
     hist = json.loads(_cli(config, "history", changed.url, "--json"))
     by_url = {a["url"]: a for a in hist["attachments"]}
     assert [v["seq"] for v in by_url[site.origin + pdf]["versions"]] == [1, 2]
-    assert [e["kind"] for e in hist["events"]] == ["new", "attachment_changed"]
+    assert [e["kind"] for e in hist["events"]] == ["new", "attachment_changed"]  # the removal was the other's
     text = _cli(config, "history", changed.url)
     assert f"{site.origin + pdf}  state=active" in text and "v2 " in text and " pages, " in text
 
@@ -130,6 +130,34 @@ def test_an_attachment_over_the_size_cap_is_recorded_not_archived(site, tmp_path
         assert len(list(s.scalars(select(AttachmentVersion).where(AttachmentVersion.attachment_id == att.id)))) == 1
 
 
+def test_unreadable_binary_and_walled_files_are_archived_without_false_alarms(site, tmp_path):
+    config, sessions = one_source_archive(tmp_path, "bulk", "trs", [site.listing_url])
+    _crawl(site, config, T)
+    pdf, docx = (next(p for p in sorted(site.files) if p.endswith(ext)) for ext in (".pdf", ".docx"))
+    with sessions() as s:
+        s.add(Subscriber(email="r@example.org", keywords=["政策"], created_at=T))
+        s.commit()
+    site.files[pdf] = (b"%PDF-1.4\n" + b"\x00garbage" * 100, PDF)  # a broken file: no text can be read
+    site.files[docx] = (b"<html><script>var $_ts=window.$_ts||{};</script></html>", "text/html")  # a WAF wall
+    _crawl(site, config, T + timedelta(days=1))
+    with sessions() as s:
+        att = {a.url: a for a in s.scalars(select(Attachment))}
+        pdf_row, docx_row = att[site.origin + pdf], att[site.origin + docx]
+        caps = list(s.scalars(select(Capture).where(Capture.attachment_id == pdf_row.id).order_by(Capture.id)))
+        assert [c.status for c in caps] == [200, 200] and caps[1].raw_sha256 == hashlib.sha256(
+            site.files[pdf][0]
+        ).hexdigest()
+        versions = s.scalars(select(AttachmentVersion).where(AttachmentVersion.attachment_id == pdf_row.id))
+        assert len(list(versions)) == 1  # the failed read is archived, not a new (empty) version
+        wall = s.scalars(
+            select(Capture).where(Capture.attachment_id == docx_row.id).order_by(Capture.id.desc())
+        ).first()
+        assert wall is not None and wall.outcome == "blocked" and docx_row.state == "active"
+        kinds = [e.kind for e in s.scalars(select(Event).where(Event.at > T))]
+        assert kinds == ["blocked"], kinds  # no attachment_changed / attachment_removed, no alert
+        assert not list(s.scalars(select(Alert)))
+
+
 def test_attachments_can_be_switched_off(site, tmp_path):
     config, _ = one_source_archive(tmp_path, "bulk", "trs", [site.listing_url], extra="fetch_attachments = false\n")
     assert _crawl(site, config, T) == []
@@ -145,3 +173,10 @@ def test_html_in_place_of_a_file_is_a_soft_404_and_only_official_links_are_fetch
     assert wanted(AttachmentLink("http://files.sd.gov.cn/1.DOCX".lower(), doc, "", "docx"))
     assert not wanted(AttachmentLink("http://pan.example.com/1.pdf", doc, "", "pdf"))  # off the official site
     assert not wanted(AttachmentLink("http://www.sd.gov.cn/f/1.exe", doc, "", "exe"))
+    assert not wanted(AttachmentLink("file:///etc/passwd.txt", doc, "", "txt"))  # never a local file
+    assert not wanted(AttachmentLink("data:text/plain,x.txt", doc, "", "txt"))
+    wall = b"<html><script>var $_ts=window.$_ts||{};</script></html>"
+    assert (
+        attachment_outcome(200, "http://a.gov.cn/f.pdf", "http://a.gov.cn/f.pdf", html, "pdf", wall) is Outcome.BLOCKED
+    )
+    assert attachment_outcome(412, "http://a.gov.cn/f.pdf", "http://a.gov.cn/f.pdf", html, "pdf") is Outcome.BLOCKED

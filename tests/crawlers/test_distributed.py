@@ -116,20 +116,39 @@ def test_distributed_mode_refuses_sqlite_and_an_unreachable_redis():
 
 def test_one_leader_per_run_and_followers_join_it(redis_url):
     source = f"unit-{uuid.uuid4().hex[:8]}"
+    r = redis.Redis.from_url(redis_url)
+    r.set(f"policywatch:{source}:run", 7)  # left by a crashed earlier run
     a, b = Frontier(redis_url, source, "a"), Frontier(redis_url, source, "b")
     assert a.elect() and not b.elect()
+    assert r.get(f"policywatch:{source}:run") is None  # nobody can join the stale run
     a.start_run(41)
     assert b.wait_run(timeout=2) == 41 and b.run_active()
     assert a.claim_listing("u") and not b.claim_listing("u")
-    b.set_state("busy")  # a is busy too (it started the run)
-    assert a.others_busy() and b.others_busy()
+    assert a.others_busy() and b.others_busy()  # both busy since they joined
     a.set_state("idle")
     b.set_state("idle")
     assert not a.others_busy() and a.others_alive()
+    r.zadd(f"policywatch:{source}:requests", {b"x": 0})
+    assert a.others_busy()  # a queued request counts as work (read with the states, atomically)
+    assert b.pop() == b"x" and r.get(b.worker_key) == b"busy"  # popping marks the popper busy
     assert a.reserve("h", 10.0) == 0.0 and 9.0 < b.reserve("h", 10.0) <= 10.0  # one slot per delay
     b.leave()
+    assert not a.lost_workers()  # left cleanly
     a.end_run()
     assert not b.run_active() and not a.others_alive()
     a.leave()
-    assert not redis.Redis.from_url(redis_url).keys(f"policywatch:{source}:*")
-    redis.Redis.from_url(redis_url).delete("policywatch:slot:h")
+    assert not r.keys(f"policywatch:{source}:*")
+    r.delete("policywatch:slot:h")
+
+
+def test_a_worker_that_vanishes_mid_run_is_noticed(redis_url):
+    source = f"unit-{uuid.uuid4().hex[:8]}"
+    a, b = Frontier(redis_url, source, "a"), Frontier(redis_url, source, "b")
+    assert a.elect()
+    a.start_run(5)
+    b.wait_run(timeout=2)
+    redis.Redis.from_url(redis_url).delete(b.worker_key)  # b's lease lapsed: killed or stalled
+    assert a.lost_workers() == ["b"] and not a.others_alive()
+    a.start_run(6)  # a new run of the same source
+    assert not b.run_active()  # b belongs to run 5: it stops instead of working for run 6
+    a.leave()
