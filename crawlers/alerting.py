@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from processing.match import matching_keywords
 from processing.revision import RevisionClass
-from store.models import AttachmentVersion, Event, Version
-from store.outbox import active_subscribers, enqueue_alert
+from store.models import AttachmentVersion, Event, Subscriber, Version
+from store.outbox import enqueue_alert
 
+_ACTIVE = select(Subscriber.id, Subscriber.keywords).where(Subscriber.active.is_(True))
 QUIET_CLASSES = (str(RevisionClass.COSMETIC), "binary")  # changes no one is alerted about
 
 
@@ -23,7 +25,7 @@ def enqueue_alerts(s: Session, events: list[Event], alert_on: tuple[str, ...], a
     ]  # fmt: skip
     if not wanted:
         return 0
-    subscribers = active_subscribers(s)
+    subscribers = s.execute(_ACTIVE).all()  # (id, keywords) rows: no ORM objects per page
     if not subscribers:
         return 0
     count = 0

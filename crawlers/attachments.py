@@ -82,6 +82,8 @@ class AttachmentRecorder:
         if self.log.outcomes.get(document_url) not in (Outcome.OK, Outcome.NOT_MODIFIED):
             return []
         now = self.log.links.pop(document_url, None)
+        if now == () and document_url in self.log.created:
+            return []  # new, and links no file: nothing stored to look up or unlink
         with transaction(self.ctx.sessions) as s:
             doc = document_by_url(s, document_url)
             if doc is None or doc.url != document_url:

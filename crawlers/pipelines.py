@@ -92,4 +92,6 @@ class ArchivePipeline:
         finally:
             if frontier is not None:
                 frontier.leave()
+            if self.recorder.warc is not None:
+                self.recorder.warc.close()
             self.recorder.ctx.close()

@@ -66,6 +66,7 @@ class RunLog:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
     links: dict[str, tuple[Attachment, ...]] = field(default_factory=dict)  # attachments a page linked now
+    created: set[str] = field(default_factory=set)  # documents first archived in this run
 
 
 def tracking_of(doc: Document) -> Tracking:
@@ -195,11 +196,11 @@ class Recorder:
         if content.sketch is None:
             return
         doc_id, host, first_seen = doc
-        for other, sketch in sketches_elsewhere(s, host, content.sketch):
+        for other_id, other_seen, sketch in sketches_elsewhere(s, host, content.sketch):
             score = similarity(content.sketch, sketch)
             if score >= REPRINT_THRESHOLD:
-                earlier = to_utc(other.first_seen) <= to_utc(first_seen)
-                original, copy = (other.id, doc_id) if earlier else (doc_id, other.id)
+                earlier = to_utc(other_seen) <= to_utc(first_seen)
+                original, copy = (other_id, doc_id) if earlier else (doc_id, other_id)
                 if add_reprint(s, copy, original, round(score, 3), at):
                     self.log.stats["reprints_linked"] += 1
 
@@ -269,6 +270,7 @@ class Recorder:
             next_check_at(ctx, at, published, str(DocState.ACTIVE)),
         )  # fmt: skip
         ids = insert_new_document(s, new)  # Core: the first crawl writes thousands of these
+        self.log.created.add(page.url)
         self._link_reprints(s, (ids.document_id, ids.host, at), content, at)
         cap_ref = {"capture_id": ids.capture_id, "at": at.isoformat(), "status": rec.status, "outcome": rec.outcome}
         details = {

@@ -81,16 +81,14 @@ def ensure_source(session: Session, name: str, kind: str, config: dict[str, Any]
     return src
 
 
-_BY_URL = (
-    select(Document)
-    .join(DocumentUrl, DocumentUrl.document_id == Document.id)
-    .where(DocumentUrl.url == bindparam("url"))
-)  # built once: the archive looks up every fetched URL
+_BY_URL = select(DocumentUrl.document_id).where(DocumentUrl.url == bindparam("url"))  # built once
 
 
 def document_by_url(session: Session, url: str) -> Document | None:
-    """The document currently or formerly at ``url``."""
-    return session.scalars(_BY_URL, {"url": url}).first()
+    """The document currently or formerly at ``url`` (a plain indexed lookup first: most URLs a
+    first crawl fetches are new)."""
+    doc_id = session.execute(_BY_URL, {"url": url}).scalar()
+    return session.get(Document, doc_id) if doc_id is not None else None
 
 
 def _capture_ref(cap: Capture | None) -> dict[str, Any] | None:
@@ -220,7 +218,7 @@ def create_document(session: Session, source_id: int, url: str, at: datetime, co
     return doc
 
 
-_SAME_KEYS = select(Document).where(
+_SAME_KEYS = select(Document.id, Document.url, Document.title_key).where(
     Document.host == bindparam("host"),
     or_(Document.doc_number_norm == bindparam("number"), Document.index_number == bindparam("index")),
 )  # indexed columns; the title is checked in Python
@@ -232,9 +230,9 @@ def find_moved_from(session: Session, host: str, url: str, content: Content) -> 
     if not content.title_key or not (meta.doc_number_norm or meta.index_number):
         return None
     keys = {"host": host, "number": meta.doc_number_norm, "index": meta.index_number}  # NULL matches nothing
-    for doc in session.scalars(_SAME_KEYS, keys):
-        if doc.url != url and doc.title_key == content.title_key:
-            return doc
+    for doc_id, doc_url, title_key in session.execute(_SAME_KEYS, keys):
+        if doc_url != url and title_key == content.title_key:
+            return session.get(Document, doc_id)
     return None
 
 
@@ -327,7 +325,7 @@ _BANDS_HIT = (
     .subquery()
 )
 _ELSEWHERE = (  # driven from the band index (never a scan of all documents): band hits → version → document
-    select(Document, Version.sketch)
+    select(Document.id, Document.first_seen, Version.sketch)
     .select_from(_BANDS_HIT)
     .join(Version, Version.id == _BANDS_HIT.c.version_id)
     .join(Document, Document.id == Version.document_id)
@@ -335,14 +333,15 @@ _ELSEWHERE = (  # driven from the band index (never a scan of all documents): ba
 )
 
 
-def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple[Document, bytes]]:
+def sketches_elsewhere(session: Session, host: str, sketch: bytes) -> list[tuple[int, datetime, bytes]]:
     """Reprint candidates for a signature: documents of other hosts whose current version shares
-    at least one LSH band key with it (an index lookup, see ``store.lsh``), with their sketches."""
+    at least one LSH band key with it (an index lookup, see ``store.lsh``), as (document id,
+    first seen, sketch)."""
     keys = band_keys(sketch)
     if not keys:
         return []
     rows = session.execute(_ELSEWHERE, {"keys": keys, "host": host})
-    return [(doc, sk) for doc, sk in rows if sk is not None]
+    return [(doc_id, first_seen, sk) for doc_id, first_seen, sk in rows if sk is not None]
 
 
 def add_reprint(session: Session, document_id: int, original_id: int, similarity: float, at: datetime) -> bool:

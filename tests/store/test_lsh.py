@@ -9,7 +9,7 @@ from processing.segment import default_segmenter
 from processing.similarity import REPRINT_THRESHOLD, signature, similarity
 from store.db import transaction
 from store.lsh import BANDS, band_keys
-from store.models import SketchBand
+from store.models import Document, SketchBand
 from store.repo import add_capture, add_version, create_document, ensure_source, sketches_elsewhere
 from tests.store.test_archive import T0, content, record
 
@@ -50,9 +50,9 @@ def test_a_local_copy_is_a_candidate_and_unrelated_documents_are_not(sessions):
         local_text = "现将国务院文件转发给你们，请认真贯彻执行。" + NATIONAL
         local, c = _store(s, src, "http://xxgk.city.example/zcwj/t_9.html", local_text)
         found = sketches_elsewhere(s, local.host, c.sketch)
-        ids = [doc.id for doc, _ in found]
+        ids = [doc_id for doc_id, _, _ in found]
         assert national.id in ids
         assert len(ids) < 10  # an index lookup, not every document of other hosts (61)
-        score = similarity(c.sketch, {d.id: sk for d, sk in found}[national.id])
+        score = similarity(c.sketch, {d: sk for d, _, sk in found}[national.id])
         assert score >= REPRINT_THRESHOLD
-        assert all(d.host != local.host for d, _ in found)
+        assert all(s.get(Document, d).host != local.host for d, _, _ in found)
