@@ -36,7 +36,7 @@ from store.crawlbook import (
 )
 from store.db import transaction
 from store.models import Capture, Document, Event, Version
-from store.newdoc import NewDocument, insert_event, insert_new_document
+from store.newdoc import NewDocument, insert_capture, insert_event, insert_new_document
 from store.repo import (
     Content,
     FetchRecord,
@@ -181,9 +181,10 @@ class Recorder:
         if outcome is Outcome.OK and extracted is not None and is_versioned(extracted):
             self.log.links[page.url] = extracted.attachments
             return self._store_document(s, page, rec, analysis.content or build_content(extracted), doc, at)
-        cap = add_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc.id if doc else None, page_kind=kind)
-        if doc is not None and outcome in ALIVE_OUTCOMES:
-            cap.version_id = doc.current_version_id
+        alive = doc is not None and outcome in ALIVE_OUTCOMES
+        doc_id, version_id = (doc.id, doc.current_version_id if alive else None) if doc else (None, None)
+        insert_capture(s, ctx.source_id, ctx.run_id, rec, document_id=doc_id, page_kind=kind, version_id=version_id)
+        if doc is not None and alive:
             doc.last_seen = at
             events = self._alive(s, doc, outcome, at)
             schedule_next(ctx, doc)  # after _alive: a suspected removal that answers is active again

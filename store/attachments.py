@@ -67,8 +67,8 @@ def stored_links(session: Session, doc: Document) -> list[AttachmentLink]:
     rows = list(session.scalars(select(Attachment).where(Attachment.document_id == doc.id).order_by(Attachment.id)))
     if rows:
         return [AttachmentLink(a.url, doc.url, a.name, a.ext, a.etag, a.last_modified) for a in rows if a.linked]
-    ver = session.get(Version, doc.current_version_id) if doc.current_version_id else None
-    links = [a for a in (ver.attachments if ver else []) if isinstance(a, dict) and a.get("url")]
+    listed = session.scalar(select(Version.attachments).where(Version.id == doc.current_version_id))
+    links = [a for a in (listed or []) if isinstance(a, dict) and a.get("url")]
     return [AttachmentLink(str(a["url"]), doc.url, str(a.get("name") or ""), str(a.get("ext") or "")) for a in links]
 
 

@@ -95,6 +95,11 @@ def insert_new_document(session: Session, new: NewDocument) -> NewIds:
     return NewIds(doc_id, cap_id, ver_id, host)
 
 
+def insert_capture(session: Session, source_id: int, run_id: int | None, rec: FetchRecord, **extra: Any) -> int:
+    """Append a capture row (as :func:`store.repo.add_capture`, without an ORM object); its id."""
+    return int(session.execute(_CAP, {**capture_values(source_id, run_id, rec), **extra}).scalar_one())
+
+
 def version_values(doc_id: int, cap_id: int, content: Content, at: datetime, seq: int = 1) -> dict[str, Any]:
     """The column values of a version row (as :func:`store.repo.add_version` writes them)."""
     meta = content.extracted.metadata
