@@ -4,8 +4,10 @@ TRS column through Redis (127.0.0.1:6379) and write to one PostgreSQL archive.""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -152,3 +154,33 @@ def test_a_worker_that_vanishes_mid_run_is_noticed(redis_url):
     a.start_run(6)  # a new run of the same source
     assert not b.run_active()  # b belongs to run 5: it stops instead of working for run 6
     a.leave()
+
+
+def test_a_killed_follower_makes_the_run_partial_and_loses_nothing(setup):
+    _site, config, source, sessions = setup
+    cmd = [sys.executable, "-m", "cli", "--config", str(config), "crawl", source, "--now", T.isoformat()]
+    leader = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = redis.Redis.from_url(REDIS_URL)
+    deadline = time.monotonic() + 60
+    while not r.get(f"policywatch:{source}:run") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    follower = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while len(r.smembers(f"policywatch:{source}:members")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(4)  # both are crawling now
+    follower.send_signal(signal.SIGKILL)
+    follower.wait(timeout=30)
+    out = leader.communicate(timeout=240)[0]
+    assert leader.returncode == 0, out[-3000:]
+    with sessions() as s:
+        (run,) = s.scalars(select(CrawlRun))
+        assert run.status == "partial", run.status  # a worker vanished: the run proves no absence
+        assert not list(s.scalars(select(Event).where(Event.kind.in_(("delisted", "removed", "suspected_removed")))))
+        archived = s.scalar(select(func.count()).select_from(Document))
+    assert 0 < archived <= N
+    # the next run (the leader alone) archives whatever the dead process held: nothing is lost
+    _crawl_together(config, source, T + timedelta(hours=1), processes=1)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == N
+        assert s.scalar(select(func.count()).select_from(Version)) == N
+        assert Counter(s.scalars(select(Event.kind))) == {"new": N}
