@@ -9,8 +9,9 @@ the source's current run through Redis (scrapy-redis underneath):
 - **One frontier.** Requests go to a shared priority queue and a shared dupefilter, so each URL
   is fetched once per run, by whichever process pops it. Popping a request also marks the
   popping worker busy, in one atomic step (Lua), so "queue empty and nobody busy" means done.
-- **Shared politeness.** Each host has one delay slot in Redis: the processes together never
-  exceed one request per ``download_delay`` per host. A bot wall seen by one process stops
+- **Shared politeness.** Each host's last send time is kept in Redis and claimed atomically just
+  before a download: the processes together never exceed one request per ``download_delay``
+  per host. A bot wall seen by one process stops
   every process from requesting that host.
 - **One verdict.** Only the leader settles the run (deletions, delisting): it waits until the
   queue is empty and every other worker is idle, re-checks documents that vanished from the
@@ -78,12 +79,13 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-_RESERVE = """
+_CLAIM = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], tostring(start + tonumber(ARGV[1])), 'PX', math.ceil((start - now) * 1000 + 60000))
-return tostring(start - now)
+local wait = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1]) - now
+if wait > 0 then return tostring(wait) end
+redis.call('SET', KEYS[1], tostring(now), 'PX', math.ceil(tonumber(ARGV[1]) * 1000 + 60000))
+return '0'
 """
 
 
@@ -112,7 +114,7 @@ class Frontier:
         self.leader = False
         self.run_id: int | None = None
         self._pop = self.redis.register_script(_POP)
-        self._reserve = self.redis.register_script(_RESERVE)
+        self._claim = self.redis.register_script(_CLAIM)
         self._elect = self.redis.register_script(_ELECT)
         self._busy = self.redis.register_script(_BUSY)
         self._release = self.redis.register_script(_RELEASE)
@@ -236,12 +238,13 @@ class Frontier:
         """True when some process saw a bot wall at ``host``."""
         return bool(self.redis.sismember("policywatch:blocked", host))
 
-    def reserve(self, host: str, delay: float) -> float:
-        """Reserve the next request slot of ``host`` (one per ``delay`` across all processes);
-        returns the seconds to wait before sending."""
+    def claim(self, host: str, delay: float) -> float:
+        """Claim the right to send to ``host`` now: 0 when granted (the host's last send is at
+        least ``delay`` seconds ago, by Redis' clock, across all processes), else the seconds to
+        wait before asking again."""
         if delay <= 0:
             return 0.0
-        return float(self._reserve(keys=[f"policywatch:slot:{host}"], args=[delay]))
+        return float(self._claim(keys=[f"policywatch:slot:{host}"], args=[delay]))
 
     def end_run(self) -> None:
         """(Leader) close the run: followers finish and leave."""
@@ -316,8 +319,8 @@ class SharedHostMiddleware:
 
     Sits last before the download (order 900), after robots.txt and redirects, so what it
     holds is the request about to be sent: each process sends one request per host at a time
-    (a local lock, released with the answer), at a slot reserved in Redis — one slot per
-    ``POLICYWATCH_HOST_DELAY`` seconds per host across all processes. Scrapy's own per-process
+    (a local lock, released with the answer), and only after claiming the host in Redis — at
+    most one send per ``POLICYWATCH_HOST_DELAY`` seconds per host across all processes. Scrapy's own per-process
     delay is set to its floor in this mode so it cannot push a request past its slot.
     """
 
@@ -344,8 +347,8 @@ class SharedHostMiddleware:
         lock = self.locks.setdefault(host, asyncio.Lock())
         await lock.acquire()
         request.meta["_host_lock"] = host
-        wait = frontier.reserve(host, self.crawler.settings.getfloat("POLICYWATCH_HOST_DELAY"))
-        if wait > 0:
+        delay = self.crawler.settings.getfloat("POLICYWATCH_HOST_DELAY")
+        while (wait := frontier.claim(host, delay)) > 0:  # claimed right before the download
             await asyncio.sleep(wait)
 
     def _release(self, request: Request) -> None:

@@ -3,9 +3,8 @@
 A first crawl writes thousands of new documents; through the ORM each costs five flushes of
 unit-of-work bookkeeping. Here the same rows — document, its URL, the capture, the version with
 its keyword hits and LSH bands, the ``new`` event — are plain INSERT … RETURNING statements
-built once, in the caller's transaction. Rows and values are exactly those of
-:func:`store.repo.create_document`, :func:`store.repo.add_capture`, :func:`store.repo.add_version`
-and :func:`store.repo.add_event` (tests compare both paths).
+built once, in the caller's transaction. Capture and version rows come from the value builders
+the ORM path uses too (:func:`store.repo.capture_values`, :func:`store.repo.version_values`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from processing.types import Content
 from store.lsh import band_keys
 from store.models import Capture, Document, DocumentUrl, Event, KeywordHit, SketchBand, Version
-from store.repo import FetchRecord, capture_values, host_of, published_at
+from store.repo import FetchRecord, capture_values, host_of, published_at, version_values
 
 
 # statements on the tables (not the ORM entities: no unit-of-work or bulk-ORM layer), built once
@@ -98,20 +97,6 @@ def insert_new_document(session: Session, new: NewDocument) -> NewIds:
 def insert_capture(session: Session, source_id: int, run_id: int | None, rec: FetchRecord, **extra: Any) -> int:
     """Append a capture row (as :func:`store.repo.add_capture`, without an ORM object); its id."""
     return int(session.execute(_CAP, {**capture_values(source_id, run_id, rec), **extra}).scalar_one())
-
-
-def version_values(doc_id: int, cap_id: int, content: Content, at: datetime, seq: int = 1) -> dict[str, Any]:
-    """The column values of a version row (as :func:`store.repo.add_version` writes them)."""
-    meta = content.extracted.metadata
-    return {
-        "document_id": doc_id, "seq": seq, "capture_id": cap_id, "created_at": at, "text": content.extracted.text,
-        "text_sha256": content.text_sha256, "meta_sha256": content.meta_sha256, "title": meta.title,
-        "agency": meta.agency, "doc_number": meta.doc_number, "written_date": meta.written_date,
-        "publish_date": meta.publish_date, "index_number": meta.index_number, "topic": meta.topic,
-        "validity": meta.validity,
-        "attachments": [{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
-        "page_meta": dict(content.extracted.page_meta), "index_text": content.index_text, "sketch": content.sketch,
-    }  # fmt: skip
 
 
 def insert_event(

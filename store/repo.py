@@ -249,31 +249,25 @@ def move_document(session: Session, doc: Document, new_url: str, at: datetime) -
     return old
 
 
+def version_values(doc_id: int, cap_id: int, content: Content, at: datetime, seq: int = 1) -> dict[str, Any]:
+    """The column values of a version row of ``content`` (ORM and Core write paths alike)."""
+    meta = content.extracted.metadata
+    return {
+        "document_id": doc_id, "seq": seq, "capture_id": cap_id, "created_at": at, "text": content.extracted.text,
+        "text_sha256": content.text_sha256, "meta_sha256": content.meta_sha256, "title": meta.title,
+        "agency": meta.agency, "doc_number": meta.doc_number, "written_date": meta.written_date,
+        "publish_date": meta.publish_date, "index_number": meta.index_number, "topic": meta.topic,
+        "validity": meta.validity,
+        "attachments": [{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
+        "page_meta": dict(content.extracted.page_meta), "index_text": content.index_text, "sketch": content.sketch,
+    }  # fmt: skip
+
+
 def add_version(session: Session, doc: Document, capture: Capture, content: Content, at: datetime) -> Version:
     """Append a version of ``doc`` from ``capture`` with its keyword hits; make it current."""
     meta = content.extracted.metadata
     prev = current_version(session, doc)
-    ver = Version(
-        document_id=doc.id,
-        seq=(prev.seq + 1) if prev else 1,
-        capture_id=capture.id,
-        created_at=at,
-        text=content.extracted.text,
-        text_sha256=content.text_sha256,
-        meta_sha256=content.meta_sha256,
-        title=meta.title,
-        agency=meta.agency,
-        doc_number=meta.doc_number,
-        written_date=meta.written_date,
-        publish_date=meta.publish_date,
-        index_number=meta.index_number,
-        topic=meta.topic,
-        validity=meta.validity,
-        attachments=[{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
-        page_meta=dict(content.extracted.page_meta),
-        index_text=content.index_text,
-        sketch=content.sketch,
-    )
+    ver = Version(**version_values(doc.id, capture.id, content, at, seq=(prev.seq + 1) if prev else 1))
     session.add(ver)
     session.flush()
     for hit in content.hits:

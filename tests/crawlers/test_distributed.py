@@ -90,10 +90,12 @@ def test_two_processes_share_one_run_each_document_once(setup):
         kinds = Counter(s.scalars(select(Event.kind)))
         assert kinds == {"new": N}, kinds
         assert run.stats["outcome_ok"] == N  # the leader added the follower's counters
-    # the host's delay held across both processes (server-side arrival times)
+    # the host's delay held across both processes (server-side arrival times; a send may trail its
+    # claim by the reactor's latency, so a rare gap is shorter — never most of them)
     times = sorted(t for p, _, t in site.times if p in docs)
-    gaps = [b - a for a, b in pairwise(times)]
-    assert min(gaps) >= DELAY * 0.5, f"requests {min(gaps):.4f} s apart"
+    gaps = sorted(b - a for a, b in pairwise(times))
+    short = [g for g in gaps if g < DELAY * 0.8]
+    assert len(short) <= 2 and gaps[len(gaps) // 2] >= DELAY * 0.95, f"gaps {gaps[:5]}…, median {gaps[len(gaps) // 2]}"
     assert not redis.Redis.from_url(REDIS_URL).keys(f"policywatch:{source}:*"), "the run's keys are cleared"
 
     # a day later every (new) document is due: each is checked once, by either process, and unchanged
@@ -133,7 +135,8 @@ def test_one_leader_per_run_and_followers_join_it(redis_url):
     r.zadd(f"policywatch:{source}:requests", {b"x": 0})
     assert a.others_busy()  # a queued request counts as work (read with the states, atomically)
     assert b.pop() == b"x" and r.get(b.worker_key) == b"busy"  # popping marks the popper busy
-    assert a.reserve("h", 10.0) == 0.0 and 9.0 < b.reserve("h", 10.0) <= 10.0  # one slot per delay
+    assert a.claim("h", 10.0) == 0.0 and 9.0 < b.claim("h", 10.0) <= 10.0  # one send per delay
+    assert 9.0 < a.claim("h", 10.0) <= 10.0  # a refused claim does not move the slot
     b.leave()
     assert not a.lost_workers()  # left cleanly
     a.end_run()
