@@ -50,7 +50,7 @@ from store.attachments import (
 from store.crawlbook import block_host
 from store.db import transaction
 from store.models import Attachment, Capture, Document, Event
-from store.repo import FetchRecord, add_capture, add_event, cache_validators, document_by_url, host_of
+from store.repo import FetchRecord, add_capture, add_event, cache_validators, capture_ref, document_by_url, host_of
 
 TEXT_TYPES = ("pdf", "docx")
 
@@ -62,10 +62,6 @@ def wanted(link: AttachmentLink, types: tuple[str, ...] = FETCHED_TYPES) -> bool
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
     return link.ext.lower() in types and is_official_redirect(link.document_url, link.url)
-
-
-def _ref(cap: Capture) -> dict[str, Any]:
-    return {"capture_id": cap.id, "at": cap.fetched_at.isoformat(), "status": cap.status, "outcome": cap.outcome}
 
 
 class AttachmentRecorder:
@@ -182,7 +178,10 @@ class AttachmentRecorder:
         self, s: Session, kind: str, doc: Document, att: Attachment, cap: Capture, at: datetime,
         details: dict[str, Any], last_ok: int | None,
     ) -> Event:  # fmt: skip
-        evidence = {"capture": _ref(cap), "last_ok_capture_id": last_ok}
+        evidence = {
+            "capture": capture_ref(cap.id, cap.fetched_at, cap.status, cap.outcome),
+            "last_ok_capture_id": last_ok,
+        }
         return add_event(
             s, kind, doc.url, at, source_id=self.ctx.source_id, document_id=doc.id,
             version_id=doc.current_version_id, run_id=self.ctx.run_id,

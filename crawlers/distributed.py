@@ -192,10 +192,6 @@ class Frontier:
         lease): what they held in flight is unknown, so the run proves no absence."""
         return [m for m in self._others() if not self.redis.exists(self.key(f"worker:{m}"))]
 
-    def queue_len(self) -> int:
-        """Requests waiting in the shared queue."""
-        return int(self.redis.zcard(self.key("requests")))
-
     def pop(self) -> bytes | None:
         """Take the first request of the queue and mark this worker busy, atomically."""
         data = self._pop(keys=[self.key("requests"), self.worker_key], args=[WORKER_TTL])

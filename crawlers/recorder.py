@@ -45,11 +45,13 @@ from store.repo import (
     add_reprint,
     add_version,
     cache_validators,
+    capture_ref,
     current_version,
     document_by_url,
     evidence,
     find_moved_from,
     find_version,
+    first_evidence,
     host_of,
     metadata_changes,
     move_document,
@@ -268,16 +270,13 @@ class Recorder:
         etag, modified = cache_validators(page.headers)
         new = NewDocument(
             ctx.source_id, ctx.run_id, page.url, at, rec, content, etag, modified,
-            next_check_at(ctx, at, published, str(DocState.ACTIVE)),
+            next_check_at(ctx, at, published, str(DocState.ACTIVE)), published,
         )  # fmt: skip
         ids = insert_new_document(s, new)  # Core: the first crawl writes thousands of these
         self.log.created.add(page.url)
         self._link_reprints(s, (ids.document_id, ids.host, at), content, at)
-        cap_ref = {"capture_id": ids.capture_id, "at": at.isoformat(), "status": rec.status, "outcome": rec.outcome}
-        details = {
-            "title": meta.title, "terms": [h.term for h in content.hits],
-            "evidence": {"capture": cap_ref, "last_ok": None, "first_gone": None},
-        }  # fmt: skip
+        cap = capture_ref(ids.capture_id, at, rec.status, rec.outcome)
+        details = {"title": meta.title, "terms": [h.term for h in content.hits], "evidence": first_evidence(cap)}
         event = insert_event(
             s, "new", page.url, at, source_id=ctx.source_id, document_id=ids.document_id,
             version_id=ids.version_id, run_id=ctx.run_id, details=details,

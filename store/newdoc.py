@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from processing.types import Content
 from store.lsh import band_keys
 from store.models import Capture, Document, DocumentUrl, Event, KeywordHit, SketchBand, Version
-from store.repo import FetchRecord, capture_values, host_of, published_at, version_values
+from store.repo import FetchRecord, capture_values, document_values, version_values
 
 
 # statements on the tables (not the ORM entities: no unit-of-work or bulk-ORM layer), built once
@@ -52,6 +52,7 @@ class NewDocument:
     etag: str | None
     last_modified: str | None
     next_check_at: datetime | None
+    published_at: datetime | None  # 发布日期 (else 成文日期) as an instant, see store.repo.published_at
 
 
 @dataclass(frozen=True)
@@ -66,18 +67,13 @@ class NewIds:
 
 def insert_new_document(session: Session, new: NewDocument) -> NewIds:
     """Write document, URL, capture, version, keyword hits and LSH bands of a new document."""
-    meta = new.content.extracted.metadata
-    host = host_of(new.url)
-    doc_id = session.execute(
-        _DOC,
-        {
-            "source_id": new.source_id, "host": host, "url": new.url, "first_seen": new.at, "last_seen": new.at,
-            "state": "active", "failures": 0, "doc_number_norm": meta.doc_number_norm,
-            "index_number": meta.index_number, "title_key": new.content.title_key, "etag": new.etag,
-            "last_modified": new.last_modified, "listed": False, "next_check_at": new.next_check_at,
-            "published_at": published_at(meta.publish_date, meta.written_date),
-        },
-    ).scalar_one()  # fmt: skip
+    values = document_values(new.source_id, new.url, new.at, new.content)
+    host = values["host"]
+    values.update(
+        state="active", failures=0, etag=new.etag, last_modified=new.last_modified, listed=False,
+        next_check_at=new.next_check_at, published_at=new.published_at,
+    )  # fmt: skip
+    doc_id = session.execute(_DOC, values).scalar_one()
     session.execute(_URL, {"document_id": doc_id, "url": new.url, "first_seen": new.at})
     cap_values = capture_values(new.source_id, new.run_id, new.record)
     cap_values.update(document_id=doc_id, page_kind=str(new.content.extracted.kind))

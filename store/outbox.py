@@ -57,11 +57,6 @@ def upsert_subscriber(session: Session, email: str, keywords: list[str], at: dat
     return sub
 
 
-def active_subscribers(session: Session) -> list[Subscriber]:
-    """Subscribers who receive alerts."""
-    return list(session.scalars(select(Subscriber).where(Subscriber.active.is_(True))))
-
-
 def enqueue_alert(session: Session, subscriber_id: int, event_id: int, keywords: list[str], at: datetime) -> None:
     """Owe ``subscriber_id`` one e-mail for ``event_id`` (call inside the event's transaction)."""
     session.add(Alert(subscriber_id=subscriber_id, event_id=event_id, keywords=keywords, created_at=at))

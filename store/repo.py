@@ -91,15 +91,19 @@ def document_by_url(session: Session, url: str) -> Document | None:
     return session.get(Document, doc_id) if doc_id is not None else None
 
 
+def capture_ref(capture_id: int, at: datetime, status: int, outcome: str) -> dict[str, Any]:
+    """How events cite a capture: its id, time, status and outcome."""
+    return {"capture_id": capture_id, "at": at.isoformat(), "status": status, "outcome": outcome}
+
+
 def _capture_ref(cap: Capture | None) -> dict[str, Any] | None:
-    if cap is None:
-        return None
-    return {"capture_id": cap.id, "at": cap.fetched_at.isoformat(), "status": cap.status, "outcome": cap.outcome}
+    return capture_ref(cap.id, cap.fetched_at, cap.status, cap.outcome) if cap is not None else None
 
 
-def first_evidence(capture: Capture) -> dict[str, Any]:
-    """The evidence of a document's first event: its only capture (what :func:`evidence` finds)."""
-    return {"capture": _capture_ref(capture), "last_ok": None, "first_gone": None}
+def first_evidence(capture: dict[str, Any]) -> dict[str, Any]:
+    """The evidence of a document's first event: its only capture, as :func:`capture_ref` cites
+    it (what :func:`evidence` finds)."""
+    return {"capture": capture, "last_ok": None, "first_gone": None}
 
 
 def evidence(session: Session, doc_id: int) -> dict[str, Any]:
@@ -199,19 +203,18 @@ def add_event(
     return ev
 
 
+def document_values(source_id: int, url: str, at: datetime, content: Content) -> dict[str, Any]:
+    """The column values of a new document row with its identity keys (ORM and Core paths alike)."""
+    meta = content.extracted.metadata
+    return {
+        "source_id": source_id, "host": host_of(url), "url": url, "first_seen": at, "last_seen": at,
+        "doc_number_norm": meta.doc_number_norm, "index_number": meta.index_number, "title_key": content.title_key,
+    }  # fmt: skip
+
+
 def create_document(session: Session, source_id: int, url: str, at: datetime, content: Content) -> Document:
     """A new document at ``url`` with its identity keys."""
-    meta = content.extracted.metadata
-    doc = Document(
-        source_id=source_id,
-        host=host_of(url),
-        url=url,
-        first_seen=at,
-        last_seen=at,
-        doc_number_norm=meta.doc_number_norm,
-        index_number=meta.index_number,
-        title_key=content.title_key,
-    )
+    doc = Document(**document_values(source_id, url, at, content))
     session.add(doc)
     session.flush()
     session.add(DocumentUrl(document_id=doc.id, url=url, first_seen=at))
