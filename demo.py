@@ -27,9 +27,9 @@ from processing.types import EVENT_KINDS
 from sim.scenario import LAST_DAY
 from sim.server import SimWeb
 from store.db import make_engine, session_factory, transaction
-from store.outbox import upsert_subscriber
 from store.queries import summary
 from store.schema import upgrade
+from store.subscribers import subscribe
 
 T0 = clock.parse_instant("2026-03-02T02:00:00Z")  # 10:00 Beijing time on day 0
 DEMO_KEYWORDS = ["社会信用体系", "全国文明城市", "失信被执行人", "网格化管理", "健康码"]
@@ -99,7 +99,7 @@ def run_demo(directory: str | None, days: int = LAST_DAY) -> None:
         upgrade(engine)
         sessions = session_factory(engine)
         with transaction(sessions) as s:
-            upsert_subscriber(s, "researcher@example.org", DEMO_KEYWORDS, T0, "Demo Researcher")
+            subscribe(s, "researcher@example.org", DEMO_KEYWORDS, T0, "Demo Researcher")
         for day in tqdm(range(days + 1), desc="crawling scenario days", unit="day"):
             web.set_day(day)
             _crawl_day(config, day, root / "crawl.log")

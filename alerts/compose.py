@@ -1,176 +1,169 @@
-"""Compose alert e-mails without side effects: multipart text + HTML, UTF-8, RFC 2047 subjects.
+"""Compose alert and digest e-mails without side effects: multipart text + HTML, UTF-8, RFC 2047
+subjects, List-Unsubscribe with one-click (RFC 8058).
 
-Everything taken from archived pages is escaped; no traceback or internal error text
-ever reaches a recipient.
+Everything taken from archived pages is escaped; no traceback or internal error text ever
+reaches a recipient.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
 
-from common.clock import beijing, to_utc
-from processing.diff import word_diff
-from processing.segment import default_segmenter
-from processing.tag import find_terms
-from processing.types import TextDiff
+from alerts.render import (
+    attachment_line,
+    citation,
+    diff_html,
+    diff_text,
+    evidence,
+    item_diff,
+    kwic,
+    kwic_html,
+    permalink,
+    say,
+    unsubscribe_url,
+)
+from common.clock import to_utc
+from store.digests import DigestItem
 from store.outbox import AlertItem
 
-KIND_ZH = {
-    "new": "新文件",
-    "revised": "内容修改",
-    "metadata_changed": "元数据变更",
-    "validity_changed": "有效性变更",
-    "suspected_removed": "疑似删除",
-    "removed": "已删除",
-    "reappeared": "重新出现",
-    "moved": "迁移",
-    "attachment_changed": "附件修改",
-    "attachment_removed": "附件删除",
-}
-KWIC_CHARS = 30
-MAX_DIFF_OPS = 200
+BODY_STYLE = "font-family:sans-serif;font-size:14px;color:#222"
+DIGEST_DIFF_OPS = 60
 
 
-def message_id(alert_id: int, domain: str = "policywatch.local") -> str:
-    """The Message-ID of an alert: derived from its id, so a resend is recognisably the same mail."""
-    return f"<alert-{alert_id}@{domain}>"
+@dataclass(frozen=True)
+class MailContext:
+    """Instance settings a mail needs."""
+
+    sender: str
+    base_url: str
+    secret: str
+    domain: str = "policywatch.local"
 
 
-def unsubscribe_token(email: str, secret: str) -> str:
-    """A signed token naming the subscriber (HMAC-SHA256)."""
-    sig = hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{email.encode().hex()}.{sig}"
+def message_id(kind: str, row_id: int, domain: str = "policywatch.local") -> str:
+    """The Message-ID of an owed mail: derived from its outbox row, so a resend is recognisably the same mail."""
+    return f"<{kind}-{row_id}@{domain}>"
 
 
-def kwic(text: str, keyword: str, width: int = KWIC_CHARS, limit: int = 3) -> list[str]:
-    """Up to ``limit`` keyword-in-context snippets (``width`` chars each side)."""
-    out: list[str] = []
-    start = text.find(keyword)
-    while start >= 0 and len(out) < limit:
-        a, b = max(0, start - width), min(len(text), start + len(keyword) + width)
-        out.append(text[a:b].replace("\n", " "))
-        start = text.find(keyword, start + len(keyword))
-    return out
-
-
-def _diff(item: AlertItem) -> TextDiff | None:
-    if item.previous_text is None or item.event_kind not in ("revised", "attachment_changed"):
-        return None
-    return word_diff(item.previous_text, item.text, default_segmenter().tokens, terms=find_terms)
-
-
-def _diff_html(d: TextDiff) -> str:
-    parts = []
-    for op, text in d.ops[:MAX_DIFF_OPS]:
-        t = escape(text if op else (text if len(text) < 120 else f"{text[:50]} … {text[-50:]}"))
-        if op == 1:
-            parts.append(f'<ins style="background:#d4f7d4;text-decoration:none">{t}</ins>')
-        elif op == -1:
-            parts.append(f'<del style="background:#f9d0d0">{t}</del>')
-        else:
-            parts.append(f'<span style="color:#555">{t}</span>')
-    return "".join(parts).replace("\n", "<br>")
-
-
-def _diff_text(d: TextDiff) -> str:
-    lines = []
-    for op, text in d.ops[:MAX_DIFF_OPS]:
-        if op:
-            lines.append(("+ " if op == 1 else "- ") + text.replace("\n", " ").strip())
-    return "\n".join(lines)
-
-
-def _evidence(item: AlertItem) -> str:
-    """For deletion verdicts: how the page failed and since when."""
-    how = item.details.get("how")
-    if not how:
-        return ""
-    since = item.details.get("first_failure_at") or "?"
-    return f"证据 Evidence: {how}, {item.details.get('failures', '?')} failed checks since {since}"
-
-
-def _attachment_lines(item: AlertItem) -> list[str]:
-    """For attachment events: which file of the document."""
-    url = item.details.get("attachment_url")
-    if not url:
-        return []
-    return [f"附件 Attachment: {item.details.get('attachment_name') or ''} {url}".replace("  ", " ")]
-
-
-def _cite(item: AlertItem) -> str:
-    at = to_utc(item.event_at)
-    parts = [item.title or "(无标题)", item.agency or "", item.doc_number or "", item.url]
-    stamp = f"{at:%Y-%m-%d %H:%M} UTC / {beijing(at):%Y-%m-%d %H:%M} 北京时间"
-    return ". ".join(p for p in parts if p) + f". {stamp}"
-
-
-def compose(item: AlertItem, *, sender: str, base_url: str, secret: str) -> EmailMessage:
-    """Build the e-mail for one alert."""
-    kind = KIND_ZH.get(item.event_kind, item.event_kind)
-    title = item.title or item.url
+def _envelope(subject: str, to: str, when: str, mid: str, unsub: str, ctx: MailContext) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"[policywatch] {kind}: {title[:80]} ({'、'.join(item.keywords)})"
-    msg["From"] = sender
-    msg["To"] = item.email
-    msg["Date"] = format_datetime(to_utc(item.event_at))
-    msg["Message-ID"] = message_id(item.alert_id)
-    unsub = f"{base_url.rstrip('/')}/unsubscribe?token={unsubscribe_token(item.email, secret)}"
+    msg["Subject"] = subject
+    msg["From"] = ctx.sender
+    msg["To"] = to
+    msg["Date"] = when
+    msg["Message-ID"] = mid
     msg["List-Unsubscribe"] = f"<{unsub}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    d = _diff(item)
-    snippets = {k: kwic(item.text, k) for k in item.keywords}
-    text = [
-        f"{kind} ({item.event_kind}) — {title}",
-        f"机关 Agency: {item.agency or '—'}",
-        f"文号 Number: {item.doc_number or '—'}",
-        f"URL: {item.url}",
-        *_attachment_lines(item),
-        "",
-        "关键词 Keywords:",
-    ]
-    for k, snips in snippets.items():
-        text += [f"  {k}: …{s}…" for s in snips] or [f"  {k}"]
-    if d is not None:
-        text += ["", f"修改 Changes: +{d.inserted_chars} / -{d.deleted_chars} 字", _diff_text(d)]
-    if evidence := _evidence(item):
-        text += ["", evidence]
-    text += ["", f"引用 Cite: {_cite(item)}", f"退订 Unsubscribe: {unsub}"]
-    msg.set_content("\n".join(text), charset="utf-8")
-    msg.add_alternative(_html(item, kind, title, snippets, d, unsub), subtype="html", charset="utf-8")
     return msg
 
 
-def _html(
-    item: AlertItem, kind: str, title: str, snippets: dict[str, list[str]], d: TextDiff | None, unsub: str
-) -> str:
-    rows = "".join(
-        f"<li><b>{escape(k)}</b>: "
-        + " ".join(
-            "…" + escape(s).replace(escape(k), f'<mark style="background:#ffe58a">{escape(k)}</mark>') + "…"
-            for s in snips
-        )
-        + "</li>"
-        for k, snips in snippets.items()
+def _entry_text(item: AlertItem, base_url: str, max_ops: int) -> list[str]:
+    """The text lines of one alert (a whole instant mail, or one digest entry)."""
+    lang = item.language
+    lines = [
+        f"{say(item.event_kind, lang)} ({item.event_kind}) — {item.title or item.url}",
+        f"{say('agency', lang)}: {item.agency or '—'}",
+        f"{say('number', lang)}: {item.doc_number or '—'}",
+        f"URL: {item.url}",
+    ]
+    if line := attachment_line(item):
+        lines.append(line)
+    lines.append(f"{say('keywords', lang)}:")
+    for k in item.keywords:
+        lines += [f"  {k}: …{s}…" for s in kwic(item.text, k)] or [f"  {k}"]
+    if (d := item_diff(item)) is not None:
+        lines += [f"{say('changes', lang)}: +{d.inserted_chars} / -{d.deleted_chars} {say('chars', lang)}"]
+        lines += [diff_text(d, max_ops)]
+    if ev := evidence(item):
+        lines.append(ev)
+    if link := permalink(item, base_url):
+        lines.append(f"{say('permalink', lang)}: {link}")
+    lines.append(f"{say('cite', lang)}: {citation(item)}")
+    return lines
+
+
+def _entry_html(item: AlertItem, base_url: str, max_ops: int, heading: str = "h2") -> str:
+    """The HTML of one alert (inline styles only)."""
+    lang = item.language
+    title = item.title or item.url
+    kw = "".join(
+        f"<li><b>{escape(k)}</b>: " + " ".join(kwic_html(s, k) for s in kwic(item.text, k)) + "</li>"
+        for k in item.keywords
     )
-    diff = f"<p>{escape(_evidence(item))}</p>" if _evidence(item) else ""
-    if d is not None:
-        diff += (
-            f'<h3 style="font-size:15px">修改 +{d.inserted_chars} / -{d.deleted_chars} 字</h3>'
-            f'<div style="font-family:serif;line-height:1.6">{_diff_html(d)}</div>'
+    extra = f"<br>{escape(line)}" if (line := attachment_line(item)) else ""
+    body = f"<p>{escape(ev)}</p>" if (ev := evidence(item)) else ""
+    if (d := item_diff(item)) is not None:
+        body += (
+            f'<p style="font-size:15px"><b>{escape(say("changes", lang))} +{d.inserted_chars} / '
+            f"-{d.deleted_chars} {escape(say('chars', lang))}</b></p>"
+            f'<div style="font-family:serif;line-height:1.6">{diff_html(d, max_ops)}</div>'
         )
+    link = permalink(item, base_url)
+    archived = f'<br><a href="{escape(link, quote=True)}">{escape(say("permalink", lang))}</a>' if link else ""
     return (
-        '<html><body style="font-family:sans-serif;font-size:14px;color:#222">'
-        f'<h2 style="font-size:17px">{escape(kind)}: {escape(title)}</h2>'
-        f"<p>机关: {escape(item.agency or '—')}<br>文号: {escape(item.doc_number or '—')}<br>"
-        f'<a href="{escape(item.url, quote=True)}">{escape(item.url)}</a>'
-        + "".join(f"<br>{escape(line)}" for line in _attachment_lines(item))
-        + "</p>"
-        f"<ul>{rows}</ul>{diff}"
-        f'<p style="color:#666;font-size:12px">引用: {escape(_cite(item))}</p>'
-        f'<p style="font-size:12px"><a href="{escape(unsub, quote=True)}">退订 Unsubscribe</a></p>'
+        f'<{heading} style="font-size:16px">{escape(say(item.event_kind, lang))}: {escape(title)}</{heading}>'
+        f"<p>{escape(say('agency', lang))}: {escape(item.agency or '—')}<br>"
+        f"{escape(say('number', lang))}: {escape(item.doc_number or '—')}<br>"
+        f'<a href="{escape(item.url, quote=True)}">{escape(item.url)}</a>{extra}{archived}</p>'
+        f"<ul>{kw}</ul>{body}"
+        f'<p style="color:#666;font-size:12px">{escape(say("cite", lang))}: {escape(citation(item))}</p>'
+    )
+
+
+def compose(item: AlertItem, ctx: MailContext) -> EmailMessage:
+    """The instant e-mail for one alert."""
+    lang = item.language
+    unsub = unsubscribe_url(item.email, ctx.base_url, ctx.secret)
+    subject = (
+        f"[policywatch] {say(item.event_kind, lang)}: {(item.title or item.url)[:80]} ({'、'.join(item.keywords)})"
+    )
+    when = format_datetime(to_utc(item.event_at))
+    msg = _envelope(subject, item.email, when, message_id("alert", item.alert_id, ctx.domain), unsub, ctx)
+    text = [*_entry_text(item, ctx.base_url, 200), "", f"{say('unsubscribe', lang)}: {unsub}"]
+    msg.set_content("\n".join(text), charset="utf-8")
+    html = (
+        f'<html><body style="{BODY_STYLE}">{_entry_html(item, ctx.base_url, 200)}'
+        f'<p style="font-size:12px"><a href="{escape(unsub, quote=True)}">{escape(say("unsubscribe", lang))}</a></p>'
         "</body></html>"
     )
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def by_document(items: tuple[AlertItem, ...]) -> list[list[AlertItem]]:
+    """Digest entries grouped by document (documentless events each alone), in first-event order."""
+    groups: dict[object, list[AlertItem]] = {}
+    for item in items:
+        groups.setdefault(item.document_id or f"event-{item.alert_id}", []).append(item)
+    return list(groups.values())
+
+
+def compose_digest(digest: DigestItem, ctx: MailContext) -> EmailMessage:
+    """The daily digest e-mail: one section per document, each of its events with KWIC and a compact diff."""
+    lang = digest.language
+    groups = by_document(digest.items)
+    unsub = unsubscribe_url(digest.email, ctx.base_url, ctx.secret)
+    count = f"{len(groups)} {say('documents', lang)}"
+    subject = f"[policywatch] {say('digest', lang)} {digest.period}: {count}"
+    last = max((i.event_at for i in digest.items), default=None)
+    when = format_datetime(to_utc(last)) if last else format_datetime(to_utc(digest.items[0].event_at))
+    msg = _envelope(subject, digest.email, when, message_id("digest", digest.digest_id, ctx.domain), unsub, ctx)
+    text = [f"{say('digest', lang)} {digest.period} — {count}", ""]
+    html = [f'<html><body style="{BODY_STYLE}"><h1 style="font-size:18px">{escape(subject)}</h1>']
+    for n, group in enumerate(groups, 1):
+        head = group[0].title or group[0].url
+        text += [f"{'=' * 4} {n}. {head}"]
+        html.append(f'<h2 style="font-size:17px;border-top:1px solid #ccc;padding-top:8px">{n}. {escape(head)}</h2>')
+        for item in group:
+            text += [*_entry_text(item, ctx.base_url, DIGEST_DIFF_OPS), ""]
+            html.append(_entry_html(item, ctx.base_url, DIGEST_DIFF_OPS, heading="h3"))
+    text.append(f"{say('unsubscribe', lang)}: {unsub}")
+    html.append(
+        f'<p style="font-size:12px"><a href="{escape(unsub, quote=True)}">{escape(say("unsubscribe", lang))}</a></p>'
+    )
+    msg.set_content("\n".join(text), charset="utf-8")
+    msg.add_alternative("".join(html) + "</body></html>", subtype="html", charset="utf-8")
+    return msg

@@ -1,32 +1,46 @@
-"""The outbox dispatcher: claim pending alerts, compose, send, mark sent.
+"""The outbox dispatcher: claim owed mails (instant alerts, then digests), compose, send, mark sent.
 
-Guarantee: an alert is claimed (``sending``, with a claim time) before the SMTP hand-over
-and marked ``sent`` right after it. A rerun sends nothing that was marked sent, and two
-dispatchers never claim the same alert. If the process dies between the hand-over and the
-mark, the alert stays ``sending``; once the claim is older than ``CLAIM_LEASE`` a later
-dispatch puts it back and sends it again with the same Message-ID (derived from the alert id), so the duplicate is
-recognisable and mail clients that deduplicate by Message-ID show it once. Delivery is
-therefore at-least-once with a stable identity, never silently lost.
+The delivery guarantee, precisely:
+
+1. *Before*: a mail is claimed in its own committed transaction (``sending``, a fresh token).
+2. The SMTP transaction is run up to, not including, the final ``.`` of DATA.
+3. *After*: in one database transaction the row is marked ``sent`` — only if the token still
+   holds the claim — then the final ``.`` is written to the socket, then the transaction
+   commits. Only then is the server's reply read (a refusal puts the row back: retried with
+   back-off, or ``failed`` for a permanent 5xx).
+
+A dispatcher killed before step 3 leaves the row ``sending`` and the server, which never got the
+final dot, drops the message; once the claim is older than ``alert_claim_lease_s`` another
+dispatcher takes it over (a new token voids the old one, so a slow holder cannot mark it any
+more) and sends it. Killed after the commit, the dot was already on its way. So each mail is
+delivered exactly once — with one gap: a process killed in the few microseconds between
+writing the dot and the commit reaching the database has delivered a mail that is still
+``sending``; it is sent again with the same Message-ID (derived from the row id), so the
+duplicate is recognisable and mail clients that deduplicate by Message-ID show it once. It is
+never lost. Two dispatchers never send the same row (claims are conditional updates).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.compose import compose
+from alerts.compose import MailContext, compose, compose_digest
 from alerts.smtp import send
 from common import clock
 from common.errors import AlertDeliveryError, ConfigError
 from common.settings import Settings
 from store.db import transaction
-from store.outbox import claim_pending, load_alert, mark_failed, mark_sent, release_stale
+from store.digests import load_digest
+from store.models import Alert, Digest
+from store.outbox import Mail, claim, commit_sent, load_alert, mark_failed, release
 
 log = logging.getLogger(__name__)
-CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -35,53 +49,90 @@ class DispatchResult:
 
     sent: int
     failed: int
-    released: int
+    taken_over: int = 0  # claims lost to another dispatcher before the hand-over (not sent by us)
+
+
+def mail_context(settings: Settings) -> MailContext:
+    """What composing needs from the settings; ConfigError without a secret key."""
+    if not settings.secret_key:
+        raise ConfigError(
+            "set POLICYWATCH_SECRET_KEY (any long random string) before sending alerts: it signs the unsubscribe links"
+        )
+    domain = settings.mail_from.rpartition("@")[2].strip("<> ") or "policywatch.local"
+    return MailContext(settings.mail_from, settings.base_url, settings.secret_key, domain)
+
+
+def composer(model: Mail, ctx: MailContext) -> Callable[[Session, int], EmailMessage]:
+    """Reads one owed mail's data and composes it."""
+    if model is Alert:
+        return lambda s, row_id: compose(load_alert(s, row_id), ctx)
+    return lambda s, row_id: compose_digest(load_digest(s, row_id), ctx)
 
 
 def dispatch(
     sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None, batch: int = 50
 ) -> DispatchResult:
-    """Send every due alert once; failures stay queued with back-off."""
+    """Send every due instant alert and digest once; failures stay queued with back-off. Stops
+    at the first SMTP failure (the server is likely down; the rest wait for the next pass)."""
     at = now or clock.now()
-    if not settings.secret_key:
-        raise ConfigError(
-            "set POLICYWATCH_SECRET_KEY (any long random string) before sending alerts: it signs the unsubscribe links"
-        )
+    ctx = mail_context(settings)
+    lease = timedelta(seconds=settings.alert_claim_lease_s)
+    sent = failed = lost = 0
+    for model in (Alert, Digest):
+        make = composer(model, ctx)
+        while not failed:
+            with transaction(sessions) as s:
+                claims = claim(s, model, at, lease, batch)
+            if not claims:
+                break
+            for row_id, token in claims:
+                outcome = _deliver(sessions, settings, model, make, row_id, token, at) if not failed else None
+                if outcome is None:  # after a failure: give the rest back untouched
+                    _release(sessions, model, row_id, token)
+                    continue
+                sent, failed, lost = (
+                    sent + (outcome == "sent"),
+                    failed + (outcome == "failed"),
+                    lost + (outcome == "lost"),
+                )
+    return DispatchResult(sent, failed, lost)
+
+
+def _release(sessions: sessionmaker[Session], model: Mail, row_id: int, token: str) -> None:
     with transaction(sessions) as s:
-        released = release_stale(s, at - CLAIM_LEASE)
-    sent = failed = 0
-    while True:
-        with transaction(sessions) as s:
-            ids = claim_pending(s, at, batch)
-        if not ids:
-            break
-        for alert_id in ids:
-            ok = _deliver(sessions, settings, alert_id, at)
-            sent += ok
-            failed += not ok
-        if failed:
-            break
-    return DispatchResult(sent, failed, released)
+        release(s, model, row_id, token)
 
 
-def _failed(sessions: sessionmaker[Session], alert_id: int, error: str, at: datetime) -> bool:
-    log.warning("alert %s: %s", alert_id, error)
-    with transaction(sessions) as s:
-        mark_failed(s, alert_id, error, at)
-    return False
-
-
-def _deliver(sessions: sessionmaker[Session], settings: Settings, alert_id: int, at: datetime) -> bool:
+def _deliver(
+    sessions: sessionmaker[Session], settings: Settings, model: Mail,
+    make: Callable[[Session, int], EmailMessage], row_id: int, token: str, at: datetime,
+) -> str:  # fmt: skip
+    """One mail: ``sent``, ``failed`` (queued again or given up) or ``lost`` (claim taken over)."""
+    kind = "alert" if model is Alert else "digest"
     try:
         with transaction(sessions) as s:
-            item = load_alert(s, alert_id)
-        msg = compose(item, sender=settings.mail_from, base_url=settings.base_url, secret=settings.secret_key)
-        send(msg, settings)
+            msg = make(s, row_id)
+    except Exception as exc:  # a bad value must not wedge the outbox; never mailed to anyone
+        log.exception("%s %s could not be composed", kind, row_id)
+        return _failed(sessions, model, row_id, token, f"could not compose: {type(exc).__name__}: {exc}", at, False)
+    mid = str(msg["Message-ID"])
+
+    def hand_over(final_dot: Callable[[], None]) -> bool:
+        return commit_sent(sessions, model, row_id, token, mid, at, final_dot)
+
+    try:
+        if not send(msg, settings, hand_over):
+            log.warning("%s %s: claim taken over by another dispatcher; not sent by this one", kind, row_id)
+            return "lost"
     except AlertDeliveryError as exc:
-        return _failed(sessions, alert_id, str(exc), at)
-    except Exception as exc:  # a bad address or an unexpected value must not wedge the outbox
-        log.exception("alert %s could not be composed", alert_id)
-        return _failed(sessions, alert_id, f"could not compose the alert: {type(exc).__name__}: {exc}", at)
+        return _failed(sessions, model, row_id, token, str(exc), at, exc.permanent)
+    return "sent"
+
+
+def _failed(
+    sessions: sessionmaker[Session], model: Mail, row_id: int, token: str, error: str, at: datetime, permanent: bool
+) -> str:
+    log.warning("%s %s: %s", model.__tablename__, row_id, error)
     with transaction(sessions) as s:
-        mark_sent(s, alert_id, str(msg["Message-ID"]), at)
-    return True
+        mark_failed(s, model, row_id, token, error, at, permanent)
+    return "failed"

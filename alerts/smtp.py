@@ -1,35 +1,107 @@
-"""SMTP transport only: hand a composed message to the configured server."""
+"""SMTP transport only: hand a composed message to the configured server.
+
+:func:`send` speaks the SMTP transaction itself so the caller can act at the one moment that
+decides delivery: the server keeps a message only once it has read the final ``.`` line. With
+``hand_over`` the whole message is sent except that line, then ``hand_over(send_final_dot)``
+runs — the dispatcher marks the mail sent in an open database transaction, writes the dot and
+commits — and only then is the server's answer read. ``hand_over`` returning False (the claim
+was lost) closes the connection before the dot: the server discards the message.
+"""
 
 from __future__ import annotations
 
+import io
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
+from email.generator import BytesGenerator
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 
 from common.errors import AlertDeliveryError
 from common.settings import Settings
 
 TIMEOUT_S = 30
+HandOver = Callable[[Callable[[], None]], bool]
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-def send(msg: EmailMessage, settings: Settings) -> None:
-    """Send ``msg`` with the instance's SMTP settings; AlertDeliveryError with the server named on failure."""
+def wire_bytes(msg: EmailMessage) -> bytes:
+    """The message as sent in DATA: CRLF line ends, leading dots doubled, ending in CRLF (no final dot)."""
+    buf = io.BytesIO()
+    BytesGenerator(buf, policy=msg.policy.clone(linesep="\r\n")).flatten(msg, linesep="\r\n")
+    data = _LEADING_DOT.sub(b"..", buf.getvalue())
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    if settings.smtp_security == "ssl":
+        return smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=ssl.create_default_context()
+        )
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S)
+    if settings.smtp_security == "starttls":
+        client.starttls(context=ssl.create_default_context())
+    return client
+
+
+def _transfer(client: smtplib.SMTP, msg: EmailMessage, hand_over: HandOver | None) -> bool:
+    client.ehlo_or_helo_if_needed()
+    sender = parseaddr(str(msg["From"]))[1]
+    code, resp = client.mail(sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, resp, sender)
+    for _, rcpt in getaddresses([str(v) for v in msg.get_all("To", [])]):
+        code, resp = client.rcpt(rcpt)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({rcpt: (code, resp)})
+    code, resp = client.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, resp)
+    client.send(wire_bytes(msg))
+
+    def final_dot() -> None:
+        client.send(b".\r\n")
+
+    if hand_over is None:
+        final_dot()
+    elif not hand_over(final_dot):
+        client.close()  # no final dot: the server drops the message
+        return False
+    code, resp = client.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, resp)
+    return True
+
+
+def _permanent(exc: Exception) -> bool:
+    """True when the server refused for good (5xx), so retrying cannot help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def send(msg: EmailMessage, settings: Settings, hand_over: HandOver | None = None) -> bool:
+    """Send ``msg`` with the instance's SMTP settings (see the module doc for ``hand_over``).
+    Returns False when ``hand_over`` declined; raises AlertDeliveryError naming the server (with
+    ``permanent`` set for 5xx refusals) on failure."""
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
-        if settings.smtp_security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=ssl.create_default_context()
-            )
-        else:
-            client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S)
-        with client:
-            if settings.smtp_security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+        client = _connect(settings)
+        try:
             if settings.smtp_user:
                 client.login(settings.smtp_user, settings.smtp_password)
-            client.send_message(msg)
+            done = _transfer(client, msg, hand_over)
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
     except (OSError, smtplib.SMTPException) as exc:
         raise AlertDeliveryError(
             f"could not send alert mail via SMTP server {where}: {exc}. "
-            "Check POLICYWATCH_SMTP_HOST/PORT/USER/PASSWORD; the alert stays queued and will be retried."
+            "Check POLICYWATCH_SMTP_HOST/PORT/USER/PASSWORD; the alert stays queued and will be retried.",
+            permanent=_permanent(exc),
         ) from exc
+    return done

@@ -42,4 +42,9 @@ class CrawlError(PolicywatchError):
 
 
 class AlertDeliveryError(PolicywatchError):
-    """An email could not be delivered to the SMTP server. Raised by ``alerts``."""
+    """An email could not be delivered to the SMTP server. Raised by ``alerts``; ``permanent``
+    when the server refused it for good (5xx), so it is not retried."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -56,7 +56,10 @@ SETTINGS_HELP: dict[str, str] = {
     "smtp_security": "none | starttls | ssl",
     "mail_from": "From: address of alert e-mails",
     "secret_key": "key that signs unsubscribe links (env POLICYWATCH_SECRET_KEY)",
-    "alert_on": "event kinds that trigger instant alerts",
+    "alert_on": "event kinds a watch rule without its own event list is alerted about",
+    "alert_claim_lease_s": "seconds after which a mail claimed by a dispatcher that never finished is taken over",
+    "dispatch_every_min": "minutes between the daemon's alert dispatch passes",
+    "log_format": "text | json: the daemon's log lines on stderr",
     "now": "ISO-8601 instant the run pretends is now (replays and tests)",
 }
 
@@ -110,6 +113,9 @@ class Settings:
     mail_from: str = "policywatch <policywatch@localhost>"
     secret_key: str = ""
     alert_on: tuple[str, ...] = ("new", "revised", "removed", "attachment_changed", "attachment_removed")
+    alert_claim_lease_s: int = 300
+    dispatch_every_min: int = 5
+    log_format: str = "text"
     now: str = ""
     sources: tuple[SourceConfig, ...] = ()
     config_path: str = ""
@@ -205,6 +211,9 @@ def load_settings(config: str | Path | None = None, env: dict[str, str] | None =
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; see README 'Configuration'")
     if values.get("recheck_age_from", "published") not in AGE_FROM:
         raise ConfigError(f"{path}: recheck_age_from must be one of {', '.join(AGE_FROM)}")
+    for name, allowed in (("smtp_security", ("none", "starttls", "ssl")), ("log_format", ("text", "json"))):
+        if values.get(name, getattr(defaults, name)) not in allowed:
+            raise ConfigError(f"{path}: {name} must be one of {', '.join(allowed)}")
     sources = tuple(_source(s, str(path)) for s in raw.get("sources", []))
     names = [s.name for s in sources]
     if len(names) != len(set(names)):

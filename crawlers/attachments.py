@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
-from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
 from crawlers.items import FetchedAttachment
 from crawlers.politeness import is_official_redirect
@@ -117,7 +116,7 @@ class AttachmentRecorder:
                 s, self.ctx.source_id, self.ctx.run_id, rec, attachment_id=att.id, page_kind="attachment"
             )  # fmt: skip
             events = self._store(s, doc, att, cap, outcome, page, text)
-            self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, page.fetched_at)
+            self.log.stats["alerts_enqueued"] += self.ctx.enqueue_alerts(s, events, page.fetched_at)
             return [e.kind for e in events]
 
     def _store(

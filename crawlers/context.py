@@ -12,11 +12,12 @@ from common import clock
 from common.clock import to_utc
 from common.errors import ConfigError
 from common.settings import Settings, SourceConfig, load_settings
+from crawlers.alerting import AlertMatcher, enqueue_alerts
 from crawlers.distributed import Frontier, require_server_archive
 from processing.recheck import RecheckPolicy
 from store.crawlbook import ListingRead, RecheckPlan, blocked_hosts, listing_reads, recheck_plan, start_run
 from store.db import WalCheckpointer, make_engine, require_schema, session_factory, transaction
-from store.models import CrawlRun
+from store.models import CrawlRun, Event
 from store.repo import ensure_source
 
 
@@ -34,6 +35,11 @@ class CrawlContext:
     plan: RecheckPlan = field(default_factory=lambda: RecheckPlan(frozenset(), (), frozenset(), {}))
     listings: dict[str, ListingRead] = field(default_factory=dict)  # last good read per listing page
     checkpointer: WalCheckpointer | None = None
+    alerts: AlertMatcher = field(default_factory=AlertMatcher)
+
+    def enqueue_alerts(self, s: Session, events: list[Event], at: datetime) -> int:
+        """Owe alerts for ``events`` in their own transaction ``s`` (see :mod:`crawlers.alerting`)."""
+        return enqueue_alerts(s, events, self.settings.alert_on, at, self.alerts, self.source.name)
 
     def close(self) -> None:
         """Stop the WAL checkpointer (after a last checkpoint)."""

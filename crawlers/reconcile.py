@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
 from crawlers.recorder import RunLog, apply_tracking, schedule_next, tracking_of
 from processing.verdict import ALIVE_OUTCOMES, DELETION_OUTCOMES, Outcome, step
@@ -95,6 +94,6 @@ def reconcile(ctx: CrawlContext, log: RunLog, at: datetime, listing_complete: bo
             delisted = _delisting(s, ctx, log, at)
             log.stats["delisted"] = len(delisted)
             events += delisted
-        log.stats["alerts_enqueued"] += enqueue_alerts(s, events, ctx.settings.alert_on, at)
+        log.stats["alerts_enqueued"] += ctx.enqueue_alerts(s, events, at)
         status = "ok" if listing_complete and not down else "partial"
         finish_run(s, ctx.run_id, at, status, dict(log.stats))

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
-from crawlers.alerting import enqueue_alerts
 from crawlers.context import CrawlContext
 from crawlers.items import FetchedPage, ListingPage
 from crawlers.warc import WarcSink
@@ -122,7 +121,7 @@ class Recorder:
         self.log.stats[f"outcome_{outcome}"] += 1
         with transaction(self.ctx.sessions) as s:
             events = self._store(s, page, rec, analysis, outcome, at)
-            self.log.stats["alerts_enqueued"] += enqueue_alerts(s, events, self.ctx.settings.alert_on, at)
+            self.log.stats["alerts_enqueued"] += self.ctx.enqueue_alerts(s, events, at)
             return [e.kind for e in events]
 
     def unchanged(self, page: FetchedPage) -> Analysis | None:

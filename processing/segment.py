@@ -45,6 +45,22 @@ class Segmenter:
         words = _split_hyphens(text, lambda piece: self._tok.cut_for_search(piece, True))
         return [w for w in words if _WORDISH.search(w)]
 
+    def boundaries(self, text: str) -> set[int]:
+        """Character offsets where a search-mode word of ``text`` starts or ends: the places a
+        keyword may begin or end without cutting a word in half (sub-words count, so 文明城市 is
+        aligned inside 全国文明城市, 信用 inside 社会信用体系, but 明城 is not)."""
+        out = {0, len(text)}
+        offset = 0
+        for piece in _HYPHENS.split(text) if "-" in text else [text]:
+            if piece and not piece.startswith("-"):
+                for _word, start, end in self._tok.tokenize(piece, "search", True):
+                    out.add(offset + start)
+                    out.add(offset + end)
+            else:
+                out.update((offset, offset + len(piece)))
+            offset += len(piece)
+        return out
+
     def index_text(self, text: str) -> str:
         """Space-joined search tokens, lower-cased: what the full-text index stores."""
         return " ".join(w.lower() for w in self.search_tokens(text))

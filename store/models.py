@@ -4,8 +4,8 @@ Source ─< Document ─< Version ─< KeywordHit
            │   ├──< DocumentUrl (every URL the document was seen at)
            │   └──< Attachment ─< AttachmentVersion (linked files, versioned like pages)
            └──< Capture (append-only: raw bytes, hashes, WARC reference; of a page or an attachment)
-Event (derived) ─< Alert (outbox) >─ Subscriber
-CrawlRun, HostStatus, ListingSighting: crawl bookkeeping.
+Event (derived) ─< Alert (outbox) >─ Subscriber ─< WatchRule;  Digest ─< Alert (daily digests)
+CrawlRun, HostStatus, ListingSighting: crawl bookkeeping; JobRun: daemon job outcomes.
 """
 
 from __future__ import annotations
@@ -292,32 +292,90 @@ class Reprint(Base):
 
 
 class Subscriber(Base):
-    """A researcher who receives alerts for a keyword list."""
+    """A researcher who receives alerts: how (instant, daily digest or both; mail language) and
+    when (digest hour in their time zone). What they watch are their :class:`WatchRule` rows."""
 
     __tablename__ = "subscriber"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    keywords: Mapped[list[Any]] = mapped_column(default=list)
-    events: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str] = mapped_column(String(5), default="zh")  # zh | en: the mail's framing text
+    delivery: Mapped[str] = mapped_column(String(10), default="instant")  # instant | digest | both
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WatchRule(Base):
+    """What one subscriber watches: terms (keywords on word boundaries, phrases as substrings),
+    optional filters (empty: any) and the event kinds wanted."""
+
+    __tablename__ = "watch_rule"
+    # ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL): they fingerprint the rule set
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    phrases: Mapped[list[Any]] = mapped_column(default=list)
+    sources: Mapped[list[Any]] = mapped_column(default=list)
+    agencies: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    events: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Alert(Base):
-    """Outbox row: one e-mail owed to one subscriber for one event. Created with the event."""
+class OutboxMail:
+    """Delivery state shared by the two kinds of owed mail (an instant alert, a digest): claimed
+    with a token before the SMTP hand-over, marked sent by the holder of that token only."""
 
-    __tablename__ = "alert"
-    __table_args__ = (UniqueConstraint("subscriber_id", "event_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
-    keywords: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(300))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Digest(OutboxMail, Base):
+    """One daily digest mail of one subscriber (``period``: the local date it is for)."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("subscriber_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+
+
+class Alert(OutboxMail, Base):
+    """Outbox row: one subscriber owed one event, created in the event's transaction. ``channel``
+    ``instant`` is a mail of its own; ``digest`` waits for the subscriber's next digest
+    (``digest_id`` once assigned; status ``digested``)."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("subscriber_id", "event_id", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10), default="instant")
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digest.id"), index=True)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class JobRun(Base):
+    """One daemon job execution (a crawl subprocess, a dispatch, a digest): its outcome."""
+
+    __tablename__ = "job_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(300), index=True)
+    source: Mapped[str | None] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running ok failed timeout busy
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,26 +1,33 @@
-"""Subscribers and the alert outbox.
+"""The alert outbox: owed mails (instant alerts, digests), claimed and marked by token.
 
-Alert rows are inserted in the same transaction as the event that causes them. The
-dispatcher claims rows, sends, and marks them sent; see ``alerts.dispatch`` for the
-delivery guarantee.
+Alert rows are inserted in the same transaction as the events that cause them
+(:mod:`crawlers.alerting`). A dispatcher claims a row (``sending`` with a fresh ``claim_token``;
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL), and only the holder of that token can mark it
+``sent``; a claim older than the lease may be taken over, which voids the older token. See
+:mod:`alerts.dispatch` for how this makes delivery exactly-once.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import StoreError
-from store.models import Alert, AttachmentVersion, Document, Event, Subscriber, Version
+from store.models import Alert, AttachmentVersion, Capture, Digest, Document, Event, Source, Subscriber, Version
+
+Mail = type[Alert] | type[Digest]
+MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
 class AlertItem:
-    """Everything needed to compose one alert e-mail (read in one transaction)."""
+    """Everything needed to compose one alert e-mail or one digest entry (read in one transaction)."""
 
     alert_id: int
     email: str
@@ -37,58 +44,97 @@ class AlertItem:
     document_id: int | None
     version_id: int | None
     previous_text: str | None = None
+    language: str = "zh"
+    capture_sha256: str | None = None
+    captured_at: datetime | None = None
+    source: str | None = None
 
 
-def upsert_subscriber(session: Session, email: str, keywords: list[str], at: datetime, name: str = "") -> Subscriber:
-    """Create a subscriber or replace their keyword list."""
-    email = email.strip()
-    if "@" not in email or " " in email:
-        raise StoreError(f"{email!r} is not an e-mail address")
-    words = [k.strip() for k in keywords if k.strip()]
-    if not words:
-        raise StoreError("give at least one keyword, e.g. --keywords 社会信用体系,全国文明城市")
-    sub = session.scalar(select(Subscriber).where(Subscriber.email == email))
-    if sub is None:
-        sub = Subscriber(email=email, name=name, keywords=words, events=[], created_at=at)
-        session.add(sub)
-    else:
-        sub.keywords, sub.active = words, True
-    session.flush()
-    return sub
-
-
-def enqueue_alert(session: Session, subscriber_id: int, event_id: int, keywords: list[str], at: datetime) -> None:
-    """Owe ``subscriber_id`` one e-mail for ``event_id`` (call inside the event's transaction)."""
-    session.add(Alert(subscriber_id=subscriber_id, event_id=event_id, keywords=keywords, created_at=at))
-
-
-def claim_pending(session: Session, at: datetime, limit: int = 50) -> list[int]:
-    """Claim up to ``limit`` due alerts for this dispatcher.
-
-    Each row moves ``pending`` → ``sending`` only if it is still pending, so two dispatchers
-    never claim the same alert (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writes).
-    """
-    q = (
-        select(Alert.id)
-        .where(Alert.status == "pending")
-        .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= at))
-        .order_by(Alert.id)
-        .limit(limit)
-    )
+def claim(session: Session, model: Mail, at: datetime, lease: timedelta, limit: int = 50) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` mails due at ``at``: pending ones, and ones claimed more than ``lease``
+    ago by a dispatcher that never marked them (it died before the hand-over, or is stuck). Each
+    claim gets a new token; returns (id, token) pairs. Instant alerts only for :class:`Alert`."""
+    due = (model.status == "pending") & (or_(model.next_attempt_at.is_(None), model.next_attempt_at <= at))
+    stale = (model.status == "sending") & (model.claimed_at < at - lease)
+    q = select(model.id, model.status, model.claim_token).where(due | stale).order_by(model.id).limit(limit)
+    if model is Alert:
+        q = q.where(Alert.channel == "instant")
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     claimed = []
-    for alert_id in list(session.scalars(q)):
+    for row_id, status, old_token in session.execute(q).all():
+        token = secrets.token_hex(16)
+        held = (model.status == "pending") if status == "pending" else (model.claim_token == old_token)
         res = session.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.status == "pending").values(status="sending", claimed_at=at)
+            update(model).where(model.id == row_id, held).values(status="sending", claimed_at=at, claim_token=token)
         )
         if getattr(res, "rowcount", 0) == 1:
-            claimed.append(alert_id)
+            claimed.append((row_id, token))
     return claimed
 
 
+def commit_sent(
+    sessions: sessionmaker[Session], model: Mail, row_id: int, token: str, message_id: str, at: datetime,
+    hand_over: Callable[[], None],
+) -> bool:  # fmt: skip
+    """Mark a claimed mail sent, call ``hand_over`` (the dispatcher writes the final ``.`` of DATA)
+    inside that open transaction, and commit at once — a bare Core connection, so only a few
+    microseconds separate the write from the COMMIT. False, with nothing written or called, when
+    ``token`` no longer holds the claim."""
+    engine = sessions.kw["bind"]
+    stmt = (
+        update(model)
+        .where(model.id == row_id, model.claim_token == token, model.status == "sending")
+        .values(status="sent", sent_at=at, message_id=message_id)
+    )
+    with engine.connect() as conn:
+        if conn.execute(stmt).rowcount != 1:
+            conn.rollback()
+            return False
+        hand_over()
+        conn.commit()
+    return True
+
+
+def mark_sent(session: Session, model: Mail, row_id: int, token: str, message_id: str, at: datetime) -> bool:
+    """Mark a claimed mail sent, only if ``token`` still holds the claim; False if it was taken over."""
+    res = session.execute(
+        update(model)
+        .where(model.id == row_id, model.claim_token == token, model.status == "sending")
+        .values(status="sent", sent_at=at, message_id=message_id)
+    )
+    return getattr(res, "rowcount", 0) == 1
+
+
+def release(session: Session, model: Mail, row_id: int, token: str) -> None:
+    """Give a claimed, untried mail back to the queue (no attempt counted)."""
+    session.execute(
+        update(model)
+        .where(model.id == row_id, model.claim_token == token, model.status == "sending")
+        .values(status="pending")
+    )
+
+
+def mark_failed(
+    session: Session, model: Mail, row_id: int, token: str, error: str, at: datetime, permanent: bool = False
+) -> None:
+    """Record a failed attempt by the holder of ``token``: retried with exponential back-off
+    (2, 4, 8 … minutes), given up after ``MAX_ATTEMPTS`` or at once when ``permanent``."""
+    row = session.get(Alert, row_id) if model is Alert else session.get(Digest, row_id)
+    if row is None or row.claim_token != token:
+        return
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.sent_at = row.message_id = None
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    else:
+        row.status = "pending"
+        row.next_attempt_at = at + timedelta(minutes=2**row.attempts)
+
+
 def load_alert(session: Session, alert_id: int) -> AlertItem:
-    """The data of one alert for composing its e-mail."""
+    """The data of one alert for composing its e-mail or digest entry."""
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise StoreError(f"alert {alert_id} does not exist")
@@ -99,23 +145,30 @@ def load_alert(session: Session, alert_id: int) -> AlertItem:
     if ver is None and ev.document_id:
         doc = session.get(Document, ev.document_id)
         ver = session.get(Version, doc.current_version_id) if doc and doc.current_version_id else None
+    capture = _capture_of(session, ev, ver)
     return AlertItem(
-        alert_id=alert.id,
-        email=sub.email,
-        name=sub.name,
-        keywords=tuple(alert.keywords),
-        event_kind=ev.kind,
-        event_at=ev.at,
-        url=ev.url,
-        details=dict(ev.details),
-        title=ver.title if ver else None,
-        agency=ver.agency if ver else None,
-        doc_number=ver.doc_number if ver else None,
-        text=_text(session, ev, ver),
-        document_id=ev.document_id,
-        version_id=ver.id if ver else None,
-        previous_text=_previous_text(session, ev),
-    )
+        alert_id=alert.id, email=sub.email, name=sub.name, keywords=tuple(alert.keywords), event_kind=ev.kind,
+        event_at=ev.at, url=ev.url, details=dict(ev.details), title=ver.title if ver else None,
+        agency=ver.agency if ver else None, doc_number=ver.doc_number if ver else None, text=_text(session, ev, ver),
+        document_id=ev.document_id, version_id=ver.id if ver else None, previous_text=_previous_text(session, ev),
+        language=sub.language, capture_sha256=capture[0], captured_at=capture[1],
+        source=_source_name(session, ev),
+    )  # fmt: skip
+
+
+def _source_name(session: Session, ev: Event) -> str | None:
+    """The configured source the event's document belongs to."""
+    q = select(Source.name).join(Document, Document.source_id == Source.id).where(Document.id == ev.document_id)
+    return session.scalar(q) if ev.document_id else None
+
+
+def _capture_of(session: Session, ev: Event, ver: Version | None) -> tuple[str | None, datetime | None]:
+    """SHA-256 and time of the capture an event rests on (for the citation)."""
+    cited = ev.details.get("capture")
+    cited = cited if isinstance(cited, dict) else {}
+    cap_id = cited.get("capture_id") or (ver.capture_id if ver else None)
+    cap = session.get(Capture, cap_id) if cap_id else None
+    return (cap.raw_sha256, cap.fetched_at) if cap else (None, None)
 
 
 def _text(session: Session, ev: Event, ver: Version | None) -> str:
@@ -146,36 +199,14 @@ def _previous_text(session: Session, ev: Event) -> str | None:
     return prev.text if prev else None
 
 
-def mark_sent(session: Session, alert_id: int, message_id: str, at: datetime) -> None:
-    """Record a successful hand-over to the SMTP server."""
-    session.execute(update(Alert).where(Alert.id == alert_id).values(status="sent", sent_at=at, message_id=message_id))
-
-
-def mark_failed(session: Session, alert_id: int, error: str, at: datetime, max_attempts: int = 8) -> None:
-    """Record a failed attempt; retry later with exponential back-off, give up after ``max_attempts``."""
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        return
-    alert.attempts += 1
-    alert.last_error = error[:2000]
-    if alert.attempts >= max_attempts:
-        alert.status = "failed"
-    else:
-        alert.status = "pending"
-        alert.next_attempt_at = at + timedelta(minutes=2**alert.attempts)
-
-
-def release_stale(session: Session, claimed_before: datetime) -> int:
-    """Put alerts claimed before ``claimed_before`` and never marked (a dispatcher died) back to pending."""
-    res = session.execute(
-        update(Alert).where(Alert.status == "sending", Alert.claimed_at < claimed_before).values(status="pending")
-    )
-    return int(getattr(res, "rowcount", 0) or 0)
-
-
 def outbox_counts(session: Session) -> dict[str, int]:
-    """Alerts per status."""
+    """The backlog: instant alerts and digests per status, and digest alerts waiting for their digest."""
     out: dict[str, int] = {}
-    for status in session.scalars(select(Alert.status)):
-        out[status] = out.get(status, 0) + 1
+    for channel, status, n in session.execute(
+        select(Alert.channel, Alert.status, func.count()).group_by(Alert.channel, Alert.status)
+    ):
+        key = f"alerts {status}" if channel == "instant" else f"digest items {status}"
+        out[key] = out.get(key, 0) + n
+    for status, n in session.execute(select(Digest.status, func.count()).group_by(Digest.status)):
+        out[f"digests {status}"] = n
     return out

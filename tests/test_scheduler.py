@@ -31,7 +31,7 @@ def test_jobs_are_built_from_sources_with_deliberate_options(sim_config):
     settings, _ = sim_config
     sched = scheduler.build_scheduler(settings)
     ids = {j[0].id for j in sched._pending_jobs}
-    assert ids == {f"crawl:{s.name}" for s in settings.sources} | {"alerts:dispatch"}
+    assert ids == {f"crawl:{s.name}" for s in settings.sources} | {"alerts:dispatch", "alerts:digest"}
     job = next(j for j, *_ in sched._pending_jobs if j.id == "crawl:sim-govcn")
     assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 3600
     assert job.args == (settings.config_path, "sim-govcn")
@@ -45,11 +45,25 @@ def test_bad_schedule_is_a_config_error(tmp_path):
         scheduler.build_scheduler(load_settings(cfg, env={}))
 
 
+def test_interval_schedules_for_tests_and_busy_columns():
+    assert str(scheduler.trigger_of("every 3 s", "a")).startswith("interval[0:00:03")
+    assert str(scheduler.trigger_of("every 2 h", "a")).startswith("interval[2:00:00")
+    with pytest.raises(ConfigError, match="source a: schedule 'every 3 weeks'"):
+        scheduler.trigger_of("every 3 weeks", "a")
+
+
 def test_crawl_job_runs_scrapy_subprocess_and_records_events(sim_config):
+    from store.models import CrawlRun, JobRun
+
     settings, web = sim_config
     assert scheduler.crawl_job(settings.config_path, "sim-trs") == 0
     with session_factory(make_engine(settings.database_url))() as s:
         kinds = [e["kind"] for e in events(s)]
+        (job,) = s.query(JobRun).all()
+        run = s.get(CrawlRun, job.detail["crawl_run"])
+        assert (job.job, job.source, job.status, job.exit_code) == ("crawl", "sim-trs", "ok", 0)
+        assert run.sources == "sim-trs" and job.detail["crawl_status"] == run.status == "ok"
+        assert job.finished_at is not None and job.finished_at >= job.started_at and job.detail["seconds"] > 0
     assert kinds.count("new") == 10  # the TRS site lists 10 documents on day 0
     assert any(r[0] == "trs" and r[2] == "/robots.txt" for r in web.requests_log)
     env = scheduler.crawl_env(settings)
@@ -90,4 +104,10 @@ def test_sources_sharing_a_host_and_schedule_are_one_job(tmp_path):
     )
     settings = load_settings(cfg, env={})
     jobs = {j.id: j.args[1:] for j, *_ in scheduler.build_scheduler(settings)._pending_jobs}
-    assert jobs == {"crawl:a+b": ("a", "b"), "crawl:c": ("c",), "crawl:d": ("d",), "alerts:dispatch": ()}
+    assert jobs == {
+        "crawl:a+b": ("a", "b"),
+        "crawl:c": ("c",),
+        "crawl:d": ("d",),
+        "alerts:dispatch": (),
+        "alerts:digest": (),
+    }

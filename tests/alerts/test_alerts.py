@@ -1,68 +1,76 @@
-"""Alert e-mails composed and delivered to a real SMTP server (aiosmtpd)."""
+"""Alert and digest e-mails composed and delivered to a real SMTP server (aiosmtpd)."""
 
+import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import insert, select
 
-from alerts.compose import compose, kwic, message_id
+from alerts.compose import MailContext, compose, compose_digest, message_id
 from alerts.dispatch import dispatch
+from alerts.render import kwic, unsubscribe_token
 from alerts.sink import free_port
 from common.settings import Settings
+from common.tokens import verify
 from store.db import transaction
-from store.outbox import AlertItem, enqueue_alert, outbox_counts, upsert_subscriber
+from store.digests import DigestItem, assign_digests
+from store.models import Alert, Digest
+from store.outbox import AlertItem, claim, outbox_counts
 from store.repo import add_event
+from store.subscribers import DeliveryPrefs, RuleSpec, add_rule, subscribe, upsert_subscriber
 
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 OLD = "第一条　为推进社会信用体系建设，制定本办法。\n第二条　依法惩戒失信行为。"
 NEW = "第一条　为推进社会信用体系建设，制定本办法。\n第二条　依法依规对失信被执行人实施联合惩戒。"
+CTX = MailContext("pw <pw@example.org>", "https://pw.example", "k", "example.org")
 
 
 def item(**kw) -> AlertItem:
     base = AlertItem(
-        7,
-        "r@example.org",
-        "R",
-        ("社会信用体系",),
-        "revised",
-        T0,
-        "http://gov.example/t1.html",
-        {},
-        "关于<script>alert(1)</script>的通知",
-        "某省人民政府办公厅",
-        "某政办发〔2026〕3号",
-        NEW,
-        1,
-        2,
-        previous_text=OLD,
-    )
+        7, "r@example.org", "R", ("社会信用体系",), "revised", T0, "http://gov.example/t1.html", {},
+        "关于<script>alert(1)</script>的通知", "某省人民政府办公厅", "某政办发〔2026〕3号", NEW, 1, 2,
+        previous_text=OLD, capture_sha256="ab" * 32, captured_at=T0,
+    )  # fmt: skip
     return replace(base, **kw)
 
 
+def parts(msg):
+    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+
+
 def test_compose_multipart_utf8_with_escaped_untrusted_text():
-    msg = compose(item(), sender="pw <pw@example.org>", base_url="https://pw.example", secret="k")
+    msg = compose(item(), CTX)
     raw = msg.as_bytes()
     assert b"Subject: [policywatch] =?utf-8?b?" in raw  # RFC 2047 encoded-words, raw bytes stay ASCII
     assert raw.isascii()
-    assert msg["Message-ID"] == message_id(7) == "<alert-7@policywatch.local>"
-    assert msg["List-Unsubscribe"].startswith("<https://pw.example/unsubscribe?token=")
+    assert msg["Message-ID"] == message_id("alert", 7, "example.org") == "<alert-7@example.org>"
+    token = unsubscribe_token("r@example.org", "k")
+    assert msg["List-Unsubscribe"] == f"<https://pw.example/unsubscribe?token={token}>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert verify("unsubscribe", token, "k") == "r@example.org" and verify("unsubscribe", token, "other") is None
     assert msg.get_content_type() == "multipart/alternative"
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
+    text, html = parts(msg)
     assert "社会信用体系" in text and "+ " in text and "联合惩戒" in text
+    assert "存档: https://pw.example/documents/1/versions/2" in text
+    assert f"SHA-256 {'ab' * 32}" in text and "2026-03-02 02:00 UTC / 2026-03-02 10:00 北京时间" in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<ins" in html and "<del" in html and "Traceback" not in text + html
 
 
+def test_english_framing_keeps_the_documents_chinese():
+    text, html = parts(compose(item(language="en"), CTX))
+    assert text.startswith("revised (revised) — 关于<script>alert(1)</script>的通知")
+    assert "Agency: 某省人民政府办公厅" in text and "Keywords:" in text and "Unsubscribe:" in text
+    assert "发文机关" not in text and "Archived copy" in html
+
+
 def test_attachment_change_mail_names_the_file_and_shows_its_diff():
     details = {"attachment_url": "http://gov.example/P0<b>.pdf", "attachment_name": "办法全文.pdf"}
-    msg = compose(
-        item(event_kind="attachment_changed", details=details), sender="pw@x", base_url="http://pw", secret="k"
-    )
+    msg = compose(item(event_kind="attachment_changed", details=details), CTX)
     assert str(msg["Subject"]).startswith("[policywatch] 附件修改: ")
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
-    assert "附件 Attachment: 办法全文.pdf http://gov.example/P0<b>.pdf" in text
+    text, html = parts(msg)
+    assert "附件: 办法全文.pdf http://gov.example/P0<b>.pdf" in text
     assert "- 惩戒失信行为\n+ 依规对失信被执行人实施联合惩戒" in text, text
     assert "P0&lt;b&gt;.pdf" in html and "<b>.pdf" not in html  # the file URL is escaped
     assert "<ins" in html and "<del" in html
@@ -72,51 +80,93 @@ def test_kwic_gives_context_around_each_hit():
     assert kwic("甲乙丙社会信用体系丁戊", "社会信用体系", width=2) == ["乙丙社会信用体系丁戊"]
 
 
-def _queue(sessions, kinds=("社会信用体系",)):
+def test_removal_mail_carries_the_evidence():
+    details = {"how": "http_404", "failures": 3, "first_failure_at": "2026-03-04T02:00:00+00:00"}
+    text, html = parts(compose(item(event_kind="removed", details=details, previous_text=None), CTX))
+    assert "证据: http_404, 3 次检查失败，自 2026-03-04T02:00:00+00:00" in text
+    assert "http_404, 3 次检查失败" in html and "<ins" not in html
+
+
+def test_digest_groups_events_by_document():
+    a = item(alert_id=1, event_kind="new", previous_text=None)
+    b = item(alert_id=2, event_at=T0 + timedelta(hours=1))
+    c = item(alert_id=3, document_id=9, version_id=10, title="另一份文件", event_kind="new", previous_text=None)
+    msg = compose_digest(DigestItem(5, "r@example.org", "R", "zh", "2026-03-02", (a, c, b)), CTX)
+    assert msg["Message-ID"] == "<digest-5@example.org>"
+    assert "每日摘要 2026-03-02: 2 份文件" in str(msg["Subject"])
+    text, html = parts(msg)
+    first, second = text.index("==== 1. 关于<script>"), text.index("==== 2. 另一份文件")
+    assert first < text.index("新文件 (new)") < text.index("内容修改 (revised)") < second  # both events of doc 1
+    assert html.count("<h2") == 2 and html.count("<h3") == 3 and "&lt;script&gt;" in html and "<script>" not in html
+
+
+def _queue(sessions, n=1, emails=("r@example.org",)):
     from tests.store.test_archive import add_doc
 
     with transaction(sessions) as s:
         _, _, ver = add_doc(s)
-        sub = upsert_subscriber(s, "r@example.org", list(kinds), T0)
-        ev = add_event(
-            s, "new", ver.title and "http://127.0.0.1:9/x", T0, document_id=ver.document_id, version_id=ver.id
-        )
-        enqueue_alert(s, sub.id, ev.id, list(kinds), T0)
+        for email in emails:
+            sub = subscribe(s, email, ["社会信用体系"], T0)
+            for _ in range(n):
+                ev = add_event(s, "new", "http://127.0.0.1:9/x", T0, document_id=ver.document_id, version_id=ver.id)
+                s.execute(insert(Alert), [{"subscriber_id": sub.id, "event_id": ev.id, "channel": "instant",
+                                           "keywords": ["社会信用体系"], "status": "pending", "attempts": 0,
+                                           "created_at": T0}])  # fmt: skip
+
+
+def smtp(port, **kw):
+    return Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=port, **kw)
 
 
 def test_dispatch_sends_once_and_rerun_sends_nothing(sessions, smtp_sink):
     _queue(sessions)
-    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
-    first = dispatch(sessions, settings, now=T0)
-    again = dispatch(sessions, settings, now=T0)
+    first = dispatch(sessions, smtp(smtp_sink.port), now=T0)
+    again = dispatch(sessions, smtp(smtp_sink.port), now=T0)
     assert (first.sent, again.sent) == (1, 0)
     assert len(smtp_sink.messages) == 1
     got = smtp_sink.messages[0]
     assert got["To"] == "r@example.org" and "社会信用体系" in str(got["Subject"])
     with sessions() as s:
-        assert outbox_counts(s) == {"sent": 1}
+        assert outbox_counts(s) == {"alerts sent": 1}
+        assert s.scalar(select(Alert.message_id)) == got["Message-ID"] == "<alert-1@localhost>"
 
 
-def test_smtp_down_keeps_alert_queued_with_a_readable_error(sessions):
-    _queue(sessions)
-    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=free_port())
-    result = dispatch(sessions, settings, now=T0)
-    assert (result.sent, result.failed) == (0, 1)
-    from sqlalchemy import select
-
-    from store.models import Alert
-
+def test_smtp_outage_then_recovery_delivers_everything_exactly_once(sessions, smtp_sink):
+    _queue(sessions, n=3)
+    smtp_sink.stop()
+    down = dispatch(sessions, smtp(smtp_sink.port), now=T0)
+    assert (down.sent, down.failed) == (0, 1)  # the first failure stops the pass; the rest wait untouched
     with sessions() as s:
-        alert = s.scalars(select(Alert)).one()
-        assert alert.status == "pending" and alert.attempts == 1
-        assert "SMTP server 127.0.0.1" in alert.last_error and "retried" in alert.last_error
+        rows = s.scalars(select(Alert).order_by(Alert.id)).all()
+        assert [(a.status, a.attempts) for a in rows] == [("pending", 1), ("pending", 0), ("pending", 0)]
+        assert "SMTP server 127.0.0.1" in rows[0].last_error and "retried" in rows[0].last_error
+    smtp_sink.start()
+    soon = dispatch(sessions, smtp(smtp_sink.port), now=T0 + timedelta(minutes=1))
+    assert soon.sent == 2  # the failed one backs off for 2 minutes
+    later = dispatch(sessions, smtp(smtp_sink.port), now=T0 + timedelta(minutes=3))
+    assert later.sent == 1
+    ids = [m["Message-ID"] for m in smtp_sink.messages]
+    assert sorted(ids) == [f"<alert-{i}@localhost>" for i in (1, 2, 3)]
+
+
+def test_a_mail_refused_after_data_is_not_marked_sent(sessions, smtp_sink):
+    _queue(sessions, emails=("gone@example.org", "tmp@example.org"))
+    smtp_sink.refuse.update(
+        {"gone@example.org": "550 5.1.1 mailbox unavailable", "tmp@example.org": "451 4.3.0 try later"}
+    )
+    result = dispatch(sessions, smtp(smtp_sink.port), now=T0)
+    assert result.sent == 0 and smtp_sink.messages == []
+    with sessions() as s:
+        rows = {a.id: a for a in s.scalars(select(Alert))}
+        assert rows[1].status == "failed" and "550" in rows[1].last_error and rows[1].message_id is None
+        assert rows[2].status == "pending"  # a pass stops at the first failure: the 451 one was never tried
 
 
 @pytest.mark.parametrize("security", ["starttls"])
 def test_starttls_against_a_server_without_it_is_an_alert_error(sessions, smtp_sink, security):
     _queue(sessions)
-    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port, smtp_security=security)
-    assert dispatch(sessions, settings, now=T0).failed == 1 and smtp_sink.messages == []
+    assert dispatch(sessions, smtp(smtp_sink.port, smtp_security=security), now=T0).failed == 1
+    assert smtp_sink.messages == []
 
 
 def test_dispatch_refuses_to_send_unsigned_unsubscribe_links(sessions, smtp_sink):
@@ -129,17 +179,8 @@ def test_dispatch_refuses_to_send_unsigned_unsubscribe_links(sessions, smtp_sink
 
 
 def test_two_dispatchers_at_once_send_each_alert_once(sessions, smtp_sink):
-    import threading
-
-    from tests.store.test_archive import add_doc
-
-    with transaction(sessions) as s:
-        _, _, ver = add_doc(s)
-        for i in range(12):
-            sub = upsert_subscriber(s, f"r{i}@example.org", ["社会信用体系"], T0)
-            ev = add_event(s, "new", "http://127.0.0.1:9/x", T0, document_id=ver.document_id, version_id=ver.id)
-            enqueue_alert(s, sub.id, ev.id, ["社会信用体系"], T0)
-    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
+    _queue(sessions, emails=[f"r{i}@example.org" for i in range(12)])
+    settings = smtp(smtp_sink.port)
     threads = [threading.Thread(target=dispatch, args=(sessions, settings), kwargs={"now": T0}) for _ in range(2)]
     for t in threads:
         t.start()
@@ -149,30 +190,64 @@ def test_two_dispatchers_at_once_send_each_alert_once(sessions, smtp_sink):
     assert len(ids) == 12 and len(set(ids)) == 12
 
 
-def test_only_stale_claims_are_sent_again(sessions, smtp_sink):
-    from datetime import timedelta
+def test_a_dead_dispatchers_claim_is_sent_once_its_lease_lapses(sessions, smtp_sink):
+    _queue(sessions)
+    with transaction(sessions) as s:
+        ((claimed, _token),) = claim(s, Alert, T0, timedelta(minutes=5))  # claimed, then the dispatcher died
+    settings = smtp(smtp_sink.port, alert_claim_lease_s=300)
+    assert dispatch(sessions, settings, now=T0 + timedelta(minutes=1)).sent == 0  # the claim is still fresh
+    assert dispatch(sessions, settings, now=T0 + timedelta(minutes=6)).sent == 1
+    assert [m["Message-ID"] for m in smtp_sink.messages] == [f"<alert-{claimed}@localhost>"]
 
-    from store.outbox import claim_pending
+
+def test_a_holder_whose_claim_was_taken_over_sends_nothing(sessions, smtp_sink):
+    from alerts.smtp import send
+    from store.outbox import mark_sent
 
     _queue(sessions)
     with transaction(sessions) as s:
-        (claimed,) = claim_pending(s, T0)  # a dispatcher claimed it, then died before marking it
-    settings = Settings(secret_key="k", smtp_host="127.0.0.1", smtp_port=smtp_sink.port)
-    assert dispatch(sessions, settings, now=T0 + timedelta(minutes=1)).sent == 0  # the claim is still fresh
-    later = dispatch(sessions, settings, now=T0 + timedelta(hours=1))
-    assert (later.released, later.sent) == (1, 1)
-    assert smtp_sink.messages[0]["Message-ID"] == f"<alert-{claimed}@policywatch.local>"
+        ((alert_id, old),) = claim(s, Alert, T0, timedelta(minutes=5))
+        claim(s, Alert, T0 + timedelta(minutes=6), timedelta(minutes=5))  # another dispatcher takes it over
+
+    def hand_over(final_dot):
+        with transaction(sessions) as s:
+            if not mark_sent(s, Alert, alert_id, old, "<x@y>", T0):
+                return False
+            final_dot()
+        return True
+
+    msg = compose(item(email="r@example.org"), CTX)
+    assert send(msg, smtp(smtp_sink.port), hand_over) is False
+    assert smtp_sink.messages == []  # the server never got the final dot, so it kept nothing
 
 
-def test_removal_mail_carries_the_evidence():
-    details = {"how": "http_404", "failures": 3, "first_failure_at": "2026-03-04T02:00:00+00:00"}
-    msg = compose(
-        item(event_kind="removed", details=details, previous_text=None),
-        sender="pw <pw@x.org>",
-        base_url="https://pw.example",
-        secret="k",
-    )
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
-    assert "http_404, 3 failed checks since 2026-03-04T02:00:00+00:00" in text
-    assert "http_404, 3 failed checks" in html and "<ins" not in html
+def test_digest_subscribers_get_one_mail_per_day(sessions, smtp_sink):
+    from tests.store.test_archive import add_doc
+
+    with transaction(sessions) as s:
+        _, doc, ver = add_doc(s)
+        sub = upsert_subscriber(s, "d@example.org", T0, DeliveryPrefs(delivery="both", language="en"))
+        add_rule(s, sub, RuleSpec(keywords=("社会信用体系",)), T0)
+        for hours in (-5, -4):
+            ev = add_event(s, "new", "http://127.0.0.1:9/x", T0 + timedelta(hours=hours), document_id=doc.id,
+                           version_id=ver.id)  # fmt: skip
+            rows = [{"subscriber_id": sub.id, "event_id": ev.id, "channel": c, "keywords": ["社会信用体系"],
+                     "status": "pending", "attempts": 0, "created_at": T0 + timedelta(hours=hours)}
+                    for c in ("instant", "digest")]  # fmt: skip
+            s.execute(insert(Alert), rows)
+    with transaction(sessions) as s:
+        assert len(assign_digests(s, T0)) == 1
+    result = dispatch(sessions, smtp(smtp_sink.port), now=T0)
+    assert result.sent == 3  # two instant mails and one digest
+    digest = [m for m in smtp_sink.messages if m["Message-ID"].startswith("<digest-")]
+    assert len(digest) == 1 and "Daily digest 2026-03-02: 1 documents" in str(digest[0]["Subject"])
+    with transaction(sessions) as s:
+        assert assign_digests(s, T0 + timedelta(hours=3)) == []
+        assert s.scalar(select(Digest.status)) == "sent"
+    assert dispatch(sessions, smtp(smtp_sink.port), now=T0 + timedelta(hours=3)).sent == 0
+
+
+def test_smtp_port_without_server_is_a_readable_error(sessions):
+    _queue(sessions)
+    result = dispatch(sessions, smtp(free_port()), now=T0)
+    assert (result.sent, result.failed) == (0, 1)

@@ -20,7 +20,8 @@ from processing.verdict import Outcome
 from sim.bulk import PDF, BulkSite
 from sim.files import make_pdf
 from store.attachments import AttachmentLink
-from store.models import Alert, Attachment, AttachmentVersion, Capture, CrawlRun, Event, Subscriber
+from store.models import Alert, Attachment, AttachmentVersion, Capture, CrawlRun, Event
+from store.subscribers import subscribe
 from tests.crawlers.one_source import one_source_archive
 from tests.test_e2e_scenario import _cli
 
@@ -75,7 +76,7 @@ def test_attachments_are_archived_versioned_and_their_changes_reported(site, tmp
     assert sorted(again) == [(p, 304) for p in files]
     with sessions() as s:
         assert len(list(s.scalars(select(AttachmentVersion)))) == 4
-        s.add(Subscriber(email="r@example.org", keywords=["营商环境"], created_at=T))
+        subscribe(s, "r@example.org", ["营商环境"], T)
         s.commit()
 
     # the PDF is replaced silently by one with an added sentence; the DOCX of the other is deleted
@@ -135,7 +136,7 @@ def test_unreadable_binary_and_walled_files_are_archived_without_false_alarms(si
     _crawl(site, config, T)
     pdf, docx = (next(p for p in sorted(site.files) if p.endswith(ext)) for ext in (".pdf", ".docx"))
     with sessions() as s:
-        s.add(Subscriber(email="r@example.org", keywords=["政策"], created_at=T))
+        subscribe(s, "r@example.org", ["政策"], T)
         s.commit()
     site.files[pdf] = (b"%PDF-1.4\n" + b"\x00garbage" * 100, PDF)  # a broken file: no text can be read
     site.files[docx] = (b"<html><script>var $_ts=window.$_ts||{};</script></html>", "text/html")  # a WAF wall

@@ -119,10 +119,10 @@ def test_removal_settled_at_run_end_queues_an_alert(recorder):
     from crawlers.recorder import RunLog
     from store.db import transaction
     from store.models import Alert
-    from store.outbox import upsert_subscriber
+    from store.subscribers import subscribe
 
     with transaction(recorder.ctx.sessions) as s:
-        upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
+        subscribe(s, "r@example.org", ["社会信用体系"], T0)
     recorder.record(page("g01", 0))  # g01 mentions 社会信用体系
     for day in (2, 3, 4):
         recorder.log = RunLog()
@@ -172,10 +172,10 @@ def test_flip_flop_is_a_recapture_of_the_earlier_version(recorder):
 def test_revision_classes_reach_events_and_cosmetic_ones_send_no_alert(recorder):
     from store.db import transaction
     from store.models import Alert
-    from store.outbox import upsert_subscriber
+    from store.subscribers import subscribe
 
     with transaction(recorder.ctx.sessions) as s:
-        upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
+        subscribe(s, "r@example.org", ["社会信用体系"], T0)
     recorder.record(page("g01", 0))
     body = SCENARIO.document("g01").original.paragraphs[-2]
     punct = "。" if "。" in body else "，"
@@ -355,3 +355,45 @@ def test_unanalysed_page_is_archived_raw_and_keeps_the_document_due(recorder):
         doc = s.scalars(select(Document)).one()
     assert cap.outcome == "unprocessable" and "died" in cap.error and cap.raw_zstd and cap.version_id is None
     assert doc.next_check_at == due_before and doc.state == "active"
+
+
+def test_watch_rules_filter_by_source_agency_and_event_and_deliver_by_mode(recorder, monkeypatch):
+    import crawlers.alerting
+    from store.db import transaction
+    from store.models import Alert, Subscriber
+    from store.subscribers import DeliveryPrefs, RuleSpec, add_rule, subscribe, unsubscribe, upsert_subscriber
+
+    agency = SCENARIO.document("g01").agency
+    source = recorder.ctx.source.name
+    rules = {
+        "both@x.org": (RuleSpec(keywords=("社会信用体系",), events=("new",)), "both"),
+        "elsewhere@x.org": (RuleSpec(keywords=("社会信用体系",), sources=("another-column",)), "instant"),
+        "agency@x.org": (RuleSpec(keywords=("社会信用体系",), agencies=(agency[2:6],), sources=(source,)), "digest"),
+        "other-agency@x.org": (RuleSpec(keywords=("社会信用体系",), agencies=("海关总署",)), "instant"),
+        "absent@x.org": (RuleSpec(phrases=("健康码赋码规则",)), "instant"),
+        "revisions@x.org": (RuleSpec(keywords=("社会信用体系",), events=("revised",)), "instant"),
+    }
+    with transaction(recorder.ctx.sessions) as s:
+        for email, (spec, mode) in rules.items():
+            add_rule(s, upsert_subscriber(s, email, T0, DeliveryPrefs(delivery=mode)), spec, T0)
+        subscribe(s, "gone@x.org", ["社会信用体系"], T0)
+        unsubscribe(s, "gone@x.org", T0)
+    recorder.record(page("g01", 0))  # new; g01 mentions 社会信用体系
+    with recorder.ctx.sessions() as s:
+        got = sorted(
+            (s.get(Subscriber, a.subscriber_id).email, a.channel, tuple(a.keywords)) for a in s.scalars(select(Alert))
+        )
+    assert got == [
+        ("agency@x.org", "digest", ("社会信用体系",)),
+        ("both@x.org", "digest", ("社会信用体系",)),
+        ("both@x.org", "instant", ("社会信用体系",)),
+    ]
+    # a subscriber added mid-crawl is matched once the rules are re-read
+    monkeypatch.setattr(crawlers.alerting, "REFRESH_EVERY_S", 0.0)
+    fragment = SCENARIO.document("g02").original.title[3:9]
+    with transaction(recorder.ctx.sessions) as s:
+        add_rule(s, upsert_subscriber(s, "late@x.org", T0), RuleSpec(phrases=(fragment,)), T0)
+    recorder.record(page("g02", 0))
+    with recorder.ctx.sessions() as s:
+        late = s.scalars(select(Alert).join(Subscriber).where(Subscriber.email == "late@x.org")).all()
+    assert [a.keywords for a in late] == [[fragment]]

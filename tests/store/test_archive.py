@@ -5,21 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from common.errors import StoreError, StoreNotInitialised
+from common.errors import StoreNotInitialised
 from processing.segment import default_segmenter
 from processing.types import Extracted, KeywordHit, Metadata, PageKind
 from store.db import make_engine, require_schema, transaction
-from store.models import Alert, Capture, Version
-from store.outbox import (
-    claim_pending,
-    enqueue_alert,
-    load_alert,
-    mark_failed,
-    mark_sent,
-    outbox_counts,
-    upsert_subscriber,
-)
-from store.queries import events, history, search, summary
+from store.models import Capture, Version
+from store.queries import events, history, search
 from store.repo import (
     Content,
     FetchRecord,
@@ -137,33 +128,3 @@ def test_move_keeps_history_and_old_url(sessions):
         assert move_document(s, doc, new_url, T0) == URL
     with sessions() as s:
         assert document_by_url(s, URL).id == document_by_url(s, new_url).id == doc.id
-
-
-def test_outbox_claims_once_and_retries_with_backoff(sessions):
-    with transaction(sessions) as s:
-        _, _, ver = add_doc(s)
-        sub = upsert_subscriber(s, "r@example.org", ["社会信用体系"], T0)
-        ev = add_event(s, "revised", URL, T0, document_id=ver.document_id, version_id=ver.id)
-        enqueue_alert(s, sub.id, ev.id, ["社会信用体系"], T0)
-    with transaction(sessions) as s:
-        ids = claim_pending(s, T0)
-    with transaction(sessions) as s:
-        assert len(ids) == 1 and claim_pending(s, T0) == []  # claimed rows are not handed out twice
-        item = load_alert(s, ids[0])
-        assert item.email == "r@example.org" and item.title == "关于推进社会信用体系建设的意见"
-        mark_failed(s, ids[0], "connection refused", T0)
-    with transaction(sessions) as s:
-        assert claim_pending(s, T0) == []  # backing off
-        assert claim_pending(s, T0 + timedelta(minutes=3)) == ids
-        mark_sent(s, ids[0], "<alert-1@x>", T0)
-    with sessions() as s:
-        assert outbox_counts(s) == {"sent": 1}
-        assert s.get(Alert, ids[0]).attempts == 1
-        assert summary(s)["alerts"] == {"sent": 1}
-
-
-def test_subscriber_validation(sessions):
-    with transaction(sessions) as s, pytest.raises(StoreError, match="e-mail"):
-        upsert_subscriber(s, "not-an-address", ["x"], T0)
-    with transaction(sessions) as s, pytest.raises(StoreError, match="keyword"):
-        upsert_subscriber(s, "a@b.org", [" "], T0)

@@ -1,9 +1,11 @@
-"""The ``policywatch`` command line: a thin click layer over the library (a composition root)."""
+"""The ``policywatch`` command line: a thin click layer over the library (a composition root).
+
+Archive and crawl commands live here; subscriber and alert commands in :mod:`cli.mail`.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -259,54 +261,6 @@ def search(ctx: click.Context, query: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("email")
-@click.option("--keywords", required=True, help="comma-separated, e.g. 社会信用体系,全国文明城市")
-@click.option("--name", default="")
-@click.pass_context
-def subscribe(ctx: click.Context, email: str, keywords: str, name: str) -> None:
-    """Subscribe EMAIL to alerts for documents containing any of the keywords."""
-    from store.db import transaction
-    from store.outbox import upsert_subscriber
-
-    words = [k for k in keywords.replace("，", ",").split(",") if k.strip()]
-    with transaction(_sessions(ctx)) as s:
-        sub = upsert_subscriber(s, email, words, clock.now(), name)
-        click.echo(f"{sub.email} watches: {', '.join(sub.keywords)}")
-
-
-@main.group()
-def alerts() -> None:
-    """Alert e-mail commands."""
-
-
-@alerts.command("dispatch")
-@click.pass_context
-def alerts_dispatch(ctx: click.Context) -> None:
-    """Send every pending alert e-mail once."""
-    from alerts.dispatch import dispatch
-
-    result = dispatch(_sessions(ctx.find_root()), _settings(ctx.find_root()))
-    click.echo(f"sent {result.sent}, failed {result.failed} (will retry)")
-    if result.failed:
-        sys.exit(1)
-
-
-@main.command()
-@click.pass_context
-def status(ctx: click.Context) -> None:
-    """Sources, blocked hosts, archive counts and the outbox backlog."""
-    from sqlalchemy import select
-
-    from store.models import HostStatus
-    from store.queries import summary
-
-    with _sessions(ctx)() as s:
-        data = summary(s)
-        blocked = [(h.host, h.reason) for h in s.scalars(select(HostStatus).where(HostStatus.status == "blocked"))]
-    _print_json({**data, "blocked_hosts": blocked, "configured_sources": [src.name for src in _settings(ctx).sources]})
-
-
-@main.command()
 @click.argument("host")
 @click.pass_context
 def unblock(ctx: click.Context, host: str) -> None:
@@ -323,6 +277,19 @@ def unblock(ctx: click.Context, host: str) -> None:
 
         unblock_shared(settings.redis_url, host.lower())
     click.echo(f"{host} will be crawled again on the next run")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Run the web application (the unsubscribe links of alert mails) until interrupted."""
+    import uvicorn
+
+    from web.app import create_app
+
+    uvicorn.run(create_app(_settings(ctx), _sessions(ctx)), host=host, port=port, log_level="info")
 
 
 @main.group()
@@ -355,6 +322,8 @@ def demo(directory: str | None) -> None:
 
     run_demo(directory)
 
+
+from cli import mail, ops  # noqa: E402, F401  (register their commands on ``main``)
 
 if __name__ == "__main__":
     main()

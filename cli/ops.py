@@ -1,0 +1,59 @@
+"""Operations commands: ``status``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli import _print_json, _sessions, _settings, main
+from common import clock
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Sources (last and next run, last outcome, documents due), blocked hosts, archive counts, outbox backlog."""
+    from store.db import make_engine
+    from store.jobs import blocked, next_runs, source_status
+    from store.outbox import outbox_counts
+    from store.queries import summary
+
+    settings = _settings(ctx)
+    names = [src.name for src in settings.sources if src.enabled]
+    upcoming = next_runs(make_engine(settings.database_url))
+    with _sessions(ctx)() as s:
+        sources = source_status(s, names, clock.now())
+        data = {"archive": summary(s), "sources": sources, "blocked_hosts": blocked(s), "outbox": outbox_counts(s)}
+    for row in sources:
+        job = next(
+            (t for i, t in upcoming.items() if i.startswith("crawl:") and row["source"] in i[6:].split("+")), None
+        )
+        row["next_run"] = job
+    if as_json:
+        _print_json(data)
+        return
+    _print_status(data)
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    def when(t: Any) -> str:
+        return f"{t:%Y-%m-%d %H:%M} UTC" if t else "—"
+
+    click.echo(f"{'source':<24}{'last run':<22}{'outcome':<22}{'next run':<22}{'due':>6}")
+    for row in data["sources"]:
+        job, crawl = row["last_job"] or {}, row["last_crawl"] or {}
+        outcome = f"{job.get('status', '—')}" + (f", crawl {crawl['status']}, +{crawl['new']} new" if crawl else "")
+        click.echo(
+            f"{row['source']:<24}{when(job.get('started_at') or crawl.get('started_at')):<22}{outcome:<22}"
+            f"{when(row['next_run']):<22}{row['documents_due']:>6}"
+        )
+    archive = data["archive"]
+    click.echo(
+        f"\narchive: {archive['documents']} documents, {archive['versions']} versions, {archive['captures']} captures"
+    )
+    walls = ", ".join(f"{b['host']} ({b['reason']})" for b in data["blocked_hosts"]) or "none"
+    click.echo(f"blocked hosts: {walls}")
+    backlog = ", ".join(f"{k} {n}" for k, n in sorted(data["outbox"].items())) or "empty"
+    click.echo(f"outbox: {backlog}")

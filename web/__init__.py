@@ -1,0 +1,1 @@
+"""The web side of policywatch (FastAPI + Jinja2, server-rendered, usable without JavaScript)."""
