@@ -84,7 +84,8 @@ def job_id(group: list[SourceConfig]) -> str:
 
 def crawl_job(config_path: str, *source_names: str) -> int:
     """Run the sources' crawl subprocesses one after another under their hosts' locks, then
-    dispatch alerts. Returns the first failing exit code (-1 timeout, -2 lock not obtained), else 0."""
+    dispatch alerts. Returns the first failing exit code (-1 timeout, -2 lock not obtained, -3 could
+    not start), else 0."""
     settings = load_settings(config_path)
     sources = [settings.source(name) for name in source_names]
     hosts = set().union(*(hosts_of(src) for src in sources))
@@ -97,8 +98,17 @@ def crawl_job(config_path: str, *source_names: str) -> int:
     except CrawlError as exc:
         codes = [-2]
         log.error("crawl of %s not started: %s", ", ".join(source_names), exc)
-    dispatch_job(config_path)
+        _record_busy(settings, sources, str(exc))
+    finally:
+        dispatch_job(config_path)
     return next((c for c in codes if c != 0), 0)
+
+
+def _record_busy(settings: Settings, sources: list[SourceConfig], why: str) -> None:
+    """A ``busy`` job run per source whose crawl could not take its hosts' locks in time."""
+    with transaction(session_factory(make_engine(settings.database_url))) as s:
+        for src in sources:
+            finish_job(s, start_job(s, "crawl", src.name, clock.now()), clock.now(), "busy", -2, {"error": why})
 
 
 def _crawl_one(settings: Settings, source: SourceConfig) -> int:
@@ -106,7 +116,12 @@ def _crawl_one(settings: Settings, source: SourceConfig) -> int:
     started_at, started = clock.now(), time.monotonic()
     with transaction(sessions) as s:
         job_run = start_job(s, "crawl", source.name, started_at)
-    code = run_relayed(scrapy_command(settings, source), crawl_env(settings), settings.crawl_timeout, source.name)
+    error = None
+    try:
+        code = run_relayed(scrapy_command(settings, source), crawl_env(settings), settings.crawl_timeout, source.name)
+    except OSError as exc:  # the subprocess could not start (no scrapy, no memory, …)
+        code, error = -3, f"could not start the crawl: {exc}"
+        log.error("crawl of %s %s", source.name, error)
     if code == -1:
         log.error("crawl of %s exceeded %ss and was stopped", source.name, settings.crawl_timeout)
     seconds = round(time.monotonic() - started, 1)
@@ -114,6 +129,8 @@ def _crawl_one(settings: Settings, source: SourceConfig) -> int:
     with transaction(sessions) as s:
         run = latest_crawl_run(s, source.name, started_at)
         detail = {"seconds": seconds, "crawl_run": run.id if run else None, "crawl_status": run.status if run else None}
+        if error:
+            detail["error"] = error
         status = "ok" if code == 0 else "timeout" if code == -1 else "failed"
         finish_job(s, job_run, clock.now(), status, code, detail)
     return code

@@ -117,9 +117,8 @@ def compose(item: AlertItem, ctx: MailContext) -> EmailMessage:
     """The instant e-mail for one alert."""
     lang = item.language
     unsub = unsubscribe_url(item.email, ctx.base_url, ctx.secret)
-    subject = (
-        f"[policywatch] {say(item.event_kind, lang)}: {(item.title or item.url)[:80]} ({'、'.join(item.keywords)})"
-    )
+    title = " ".join((item.title or item.url).split())  # a header holds no line breaks
+    subject = f"[policywatch] {say(item.event_kind, lang)}: {title[:80]} ({'、'.join(item.keywords)})"
     when = format_datetime(to_utc(item.event_at))
     msg = _envelope(subject, item.email, when, message_id("alert", item.alert_id, ctx.domain), unsub, ctx)
     text = [*_entry_text(item, ctx.base_url, 200), "", f"{say('unsubscribe', lang)}: {unsub}"]

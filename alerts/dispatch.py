@@ -31,7 +31,7 @@ from email.message import EmailMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.compose import MailContext, compose, compose_digest
-from alerts.smtp import send
+from alerts.smtp import Outcome, send
 from common import clock
 from common.errors import AlertDeliveryError, ConfigError
 from common.settings import Settings
@@ -72,30 +72,27 @@ def composer(model: Mail, ctx: MailContext) -> Callable[[Session, int], EmailMes
 def dispatch(
     sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None, batch: int = 50
 ) -> DispatchResult:
-    """Send every due instant alert and digest once; failures stay queued with back-off. Stops
-    at the first SMTP failure (the server is likely down; the rest wait for the next pass)."""
-    at = now or clock.now()
+    """Send every due instant alert and digest once; failures stay queued with back-off. When the
+    server itself fails (unreachable, TLS, login, 421) the pass stops and the rest wait for the
+    next one; a refusal of one mail (bad address, full mailbox) does not stop the others.
+    ``now`` pins the clock (replays, tests); otherwise every claim is stamped with the time it is made."""
+    stamp = (lambda: now) if now is not None else clock.now
     ctx = mail_context(settings)
     lease = timedelta(seconds=settings.alert_claim_lease_s)
-    sent = failed = lost = 0
+    counts = {"sent": 0, "failed": 0, "lost": 0, "down": 0}
     for model in (Alert, Digest):
         make = composer(model, ctx)
-        while not failed:
+        while not counts["down"]:
             with transaction(sessions) as s:
-                claims = claim(s, model, at, lease, batch)
+                claims = claim(s, model, stamp(), lease, batch)
             if not claims:
                 break
             for row_id, token in claims:
-                outcome = _deliver(sessions, settings, model, make, row_id, token, at) if not failed else None
-                if outcome is None:  # after a failure: give the rest back untouched
+                if counts["down"]:  # the server is down: give the rest back untouched
                     _release(sessions, model, row_id, token)
                     continue
-                sent, failed, lost = (
-                    sent + (outcome == "sent"),
-                    failed + (outcome == "failed"),
-                    lost + (outcome == "lost"),
-                )
-    return DispatchResult(sent, failed, lost)
+                counts[_deliver(sessions, settings, model, make, row_id, token, stamp())] += 1
+    return DispatchResult(counts["sent"], counts["failed"] + counts["down"], counts["lost"])
 
 
 def _release(sessions: sessionmaker[Session], model: Mail, row_id: int, token: str) -> None:
@@ -107,7 +104,8 @@ def _deliver(
     sessions: sessionmaker[Session], settings: Settings, model: Mail,
     make: Callable[[Session, int], EmailMessage], row_id: int, token: str, at: datetime,
 ) -> str:  # fmt: skip
-    """One mail: ``sent``, ``failed`` (queued again or given up) or ``lost`` (claim taken over)."""
+    """One mail: ``sent``; ``failed`` (queued again or given up); ``down`` (failed because the
+    server is); ``lost`` (claim taken over by another dispatcher, which sends it)."""
     kind = "alert" if model is Alert else "digest"
     try:
         with transaction(sessions) as s:
@@ -121,11 +119,18 @@ def _deliver(
         return commit_sent(sessions, model, row_id, token, mid, at, final_dot)
 
     try:
-        if not send(msg, settings, hand_over):
-            log.warning("%s %s: claim taken over by another dispatcher; not sent by this one", kind, row_id)
-            return "lost"
+        outcome = send(msg, settings, hand_over)
     except AlertDeliveryError as exc:
-        return _failed(sessions, model, row_id, token, str(exc), at, exc.permanent)
+        _failed(sessions, model, row_id, token, str(exc), at, exc.permanent)
+        return "down" if exc.server_down else "failed"
+    except Exception as exc:  # e.g. a database error around the hand-over: this mail only
+        log.exception("%s %s: unexpected failure while sending", kind, row_id)
+        return _failed(sessions, model, row_id, token, f"unexpected: {type(exc).__name__}: {exc}", at, False)
+    if outcome is Outcome.DECLINED:
+        log.warning("%s %s: claim taken over by another dispatcher; not sent by this one", kind, row_id)
+        return "lost"
+    if outcome is Outcome.UNCONFIRMED:
+        log.warning("%s %s: handed over, but the server never confirmed it; kept as sent", kind, row_id)
     return "sent"
 
 

@@ -33,7 +33,11 @@ def preview(sessions: sessionmaker[Session], settings: Settings, at: datetime) -
                 q = q.where(Alert.channel == "instant")
             make = composer(model, ctx)
             for row_id in s.scalars(q.order_by(model.id)):
-                msg = make(s, row_id)
+                try:
+                    msg = make(s, row_id)
+                except Exception as exc:  # shown, not raised: the dispatcher would record it the same way
+                    lines.append(f"{model.__tablename__} {row_id}: could not compose ({type(exc).__name__}: {exc})")
+                    continue
                 lines.append(f"{model.__tablename__} {row_id} → {msg['To']}: {msg['Subject']}")
         waiting = s.scalar(select(Alert.id).where(Alert.channel == "digest", Alert.status == "pending").limit(1))
     if waiting:

@@ -5,7 +5,9 @@ decides delivery: the server keeps a message only once it has read the final ``.
 ``hand_over`` the whole message is sent except that line, then ``hand_over(send_final_dot)``
 runs — the dispatcher marks the mail sent in an open database transaction, writes the dot and
 commits — and only then is the server's answer read. ``hand_over`` returning False (the claim
-was lost) closes the connection before the dot: the server discards the message.
+was lost) closes the connection before the dot: the server discards the message. After the dot
+only an explicit refusal counts as a failure; silence (timeout, disconnect) is ``UNCONFIRMED``:
+the server had the whole message, so sending it again would duplicate it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from collections.abc import Callable
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
+from enum import StrEnum
 
 from common.errors import AlertDeliveryError
 from common.settings import Settings
 
 TIMEOUT_S = 30
+FINAL_REPLY_TIMEOUT_S = 600
 HandOver = Callable[[Callable[[], None]], bool]
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -36,17 +40,26 @@ def wire_bytes(msg: EmailMessage) -> bytes:
 
 
 def _connect(settings: Settings) -> smtplib.SMTP:
+    """A connection, encrypted as configured; the server's certificate is always verified (against
+    ``smtp_ca_file`` when set, e.g. a private CA, else the system's CAs)."""
+    context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
     if settings.smtp_security == "ssl":
-        return smtplib.SMTP_SSL(
-            settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=ssl.create_default_context()
-        )
+        return smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S, context=context)
     client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_S)
     if settings.smtp_security == "starttls":
-        client.starttls(context=ssl.create_default_context())
+        client.starttls(context=context)
     return client
 
 
-def _transfer(client: smtplib.SMTP, msg: EmailMessage, hand_over: HandOver | None) -> bool:
+class Outcome(StrEnum):
+    """How a hand-over ended."""
+
+    SENT = "sent"  # the server confirmed with 250
+    DECLINED = "declined"  # hand_over said no: the connection was closed before the final dot
+    UNCONFIRMED = "unconfirmed"  # the final dot was written but no reply came (timeout, disconnect)
+
+
+def _transfer(client: smtplib.SMTP, msg: EmailMessage, hand_over: HandOver | None) -> Outcome:
     client.ehlo_or_helo_if_needed()
     sender = parseaddr(str(msg["From"]))[1]
     code, resp = client.mail(sender)
@@ -68,24 +81,37 @@ def _transfer(client: smtplib.SMTP, msg: EmailMessage, hand_over: HandOver | Non
         final_dot()
     elif not hand_over(final_dot):
         client.close()  # no final dot: the server drops the message
-        return False
-    code, resp = client.getreply()
+        return Outcome.DECLINED
+    if client.sock is not None:
+        client.sock.settimeout(FINAL_REPLY_TIMEOUT_S)  # RFC 5321 4.5.3.2.6: servers may take 10 minutes
+    try:
+        code, resp = client.getreply()
+    except (OSError, smtplib.SMTPServerDisconnected):
+        return Outcome.UNCONFIRMED  # the server had the whole message; treating it as unsent would duplicate it
     if code != 250:
         raise smtplib.SMTPDataError(code, resp)
-    return True
+    return Outcome.SENT
 
 
 def _permanent(exc: Exception) -> bool:
-    """True when the server refused for good (5xx), so retrying cannot help."""
+    """True when the server refused this mail for good (5xx to its recipient or its content), so
+    retrying cannot help. A refused login or sender is the configuration's fault, not the mail's."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
 
 
-def send(msg: EmailMessage, settings: Settings, hand_over: HandOver | None = None) -> bool:
+def _server_trouble(exc: Exception) -> bool:
+    """True when the server (not this one mail) is the problem: unreachable, TLS, login, 421."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421 or isinstance(exc, smtplib.SMTPAuthenticationError)
+    return not isinstance(exc, smtplib.SMTPRecipientsRefused)
+
+
+def send(msg: EmailMessage, settings: Settings, hand_over: HandOver | None = None) -> Outcome:
     """Send ``msg`` with the instance's SMTP settings (see the module doc for ``hand_over``).
-    Returns False when ``hand_over`` declined; raises AlertDeliveryError naming the server (with
-    ``permanent`` set for 5xx refusals) on failure."""
+    Raises AlertDeliveryError naming the server on failure: ``permanent`` for a 5xx refusal of
+    this mail, ``server_down`` when the server rather than the mail is the problem."""
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         client = _connect(settings)
@@ -103,5 +129,6 @@ def send(msg: EmailMessage, settings: Settings, hand_over: HandOver | None = Non
             f"could not send alert mail via SMTP server {where}: {exc}. "
             "Check POLICYWATCH_SMTP_HOST/PORT/USER/PASSWORD; the alert stays queued and will be retried.",
             permanent=_permanent(exc),
+            server_down=_server_trouble(exc),
         ) from exc
     return done

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from common import clock
 from common.errors import PolicywatchError
@@ -43,6 +44,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except PolicywatchError as exc:
             raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:  # the archive database refused: say which and what to try
+            raise click.ClickException(
+                f"the archive database refused the operation: {exc.orig}. If it is locked or busy, another "
+                "policywatch process is writing; try again. Otherwise check database_url and that the server runs."
+            ) from exc
 
 
 @click.group(cls=_Group)

@@ -43,8 +43,10 @@ class CrawlError(PolicywatchError):
 
 class AlertDeliveryError(PolicywatchError):
     """An email could not be delivered to the SMTP server. Raised by ``alerts``; ``permanent``
-    when the server refused it for good (5xx), so it is not retried."""
+    when the server refused it for good (5xx), so it is not retried; ``server_down`` when the
+    server, not this mail, is the problem (the rest of a batch waits)."""
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    def __init__(self, message: str, permanent: bool = False, server_down: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.server_down = server_down

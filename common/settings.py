@@ -54,6 +54,7 @@ SETTINGS_HELP: dict[str, str] = {
     "smtp_user": "SMTP login (empty: no login)",
     "smtp_password": "SMTP password (env POLICYWATCH_SMTP_PASSWORD only)",
     "smtp_security": "none | starttls | ssl",
+    "smtp_ca_file": "PEM file of the CA that signed the SMTP server's certificate (default: the system's CAs)",
     "mail_from": "From: address of alert e-mails",
     "secret_key": "key that signs unsubscribe links (env POLICYWATCH_SECRET_KEY)",
     "alert_on": "event kinds a watch rule without its own event list is alerted about",
@@ -110,6 +111,7 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_security: str = "none"
+    smtp_ca_file: str = ""
     mail_from: str = "policywatch <policywatch@localhost>"
     secret_key: str = ""
     alert_on: tuple[str, ...] = ("new", "revised", "removed", "attachment_changed", "attachment_removed")

@@ -25,7 +25,9 @@ def sign(purpose: str, value: str, secret: str, issued_at: int | None = None) ->
 def verify(purpose: str, token: str, secret: str, max_age: int | None = None, now: float | None = None) -> str | None:
     """The value of a valid token for ``purpose``; ``None`` when forged, damaged or too old."""
     payload, _, sig = token.strip().partition(".")
-    if not secret or not sig or not hmac.compare_digest(sig, _sig(purpose, payload, secret)):
+    if not secret or not token.isascii() or len(sig) != 32:
+        return None
+    if not hmac.compare_digest(sig.encode(), _sig(purpose, payload, secret).encode()):
         return None
     try:
         issued, _, value = bytes.fromhex(payload).decode().partition(":")

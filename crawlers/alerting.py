@@ -32,7 +32,7 @@ class AlertMatcher:
 
     index: KeywordIndex | None = None
     rules: dict[int, tuple[int, RuleFilter]] = field(default_factory=dict)  # rule id → (subscriber, filter)
-    fingerprint: tuple[int, int] = (-1, -1)
+    fingerprint: str = ""
     checked_at: float = float("-inf")
 
     def refresh(self, s: Session) -> None:

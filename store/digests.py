@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from common.errors import StoreError
@@ -43,8 +44,9 @@ def digest_slot(at: datetime, hour: int, timezone: str) -> datetime:
 
 def assign_digests(session: Session, at: datetime) -> list[int]:
     """Create the digests due at ``at`` (see the module doc); returns their ids."""
-    subs = session.scalars(
-        select(Subscriber).where(Subscriber.active, Subscriber.delivery.in_(("digest", "both"))).order_by(Subscriber.id)
+    waiting_subs = select(Alert.subscriber_id).where(Alert.channel == "digest", Alert.status == "pending")
+    subs = session.scalars(  # whatever their mode now: a switch to instant must not strand waiting items
+        select(Subscriber).where(Subscriber.active, Subscriber.id.in_(waiting_subs)).order_by(Subscriber.id)
     )
     created = []
     for sub in list(subs):
@@ -65,12 +67,24 @@ def assign_digests(session: Session, at: datetime) -> list[int]:
         )
         if not waiting:
             continue
-        digest = Digest(subscriber_id=sub.id, period=period, created_at=at, status="pending", attempts=0)
-        session.add(digest)
-        session.flush()
-        session.execute(update(Alert).where(Alert.id.in_(waiting)).values(digest_id=digest.id, status="digested"))
-        created.append(digest.id)
+        digest_id = _new_digest(session, sub.id, period, at)
+        if digest_id is None:  # another builder made this day's digest a moment ago
+            continue
+        session.execute(update(Alert).where(Alert.id.in_(waiting)).values(digest_id=digest_id, status="digested"))
+        created.append(digest_id)
     return created
+
+
+def _new_digest(session: Session, subscriber_id: int, period: str, at: datetime) -> int | None:
+    """Insert the day's digest row; ``None`` if it exists already (unique key, in a savepoint)."""
+    try:
+        with session.begin_nested():
+            digest = Digest(subscriber_id=subscriber_id, period=period, created_at=at, status="pending", attempts=0)
+            session.add(digest)
+            session.flush()
+            return digest.id
+    except IntegrityError:
+        return None
 
 
 def load_digest(session: Session, digest_id: int) -> DigestItem:

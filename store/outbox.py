@@ -53,7 +53,10 @@ class AlertItem:
 def claim(session: Session, model: Mail, at: datetime, lease: timedelta, limit: int = 50) -> list[tuple[int, str]]:
     """Claim up to ``limit`` mails due at ``at``: pending ones, and ones claimed more than ``lease``
     ago by a dispatcher that never marked them (it died before the hand-over, or is stuck). Each
-    claim gets a new token; returns (id, token) pairs. Instant alerts only for :class:`Alert`."""
+    claim gets a new token; returns (id, token) pairs. Instant alerts only for :class:`Alert`. Mail
+    of subscribers who have unsubscribed is cancelled instead (a holder mid-send then cannot mark
+    it sent, so it never writes the final dot)."""
+    cancel_unsubscribed(session, model)
     due = (model.status == "pending") & (or_(model.next_attempt_at.is_(None), model.next_attempt_at <= at))
     stale = (model.status == "sending") & (model.claimed_at < at - lease)
     q = select(model.id, model.status, model.claim_token).where(due | stale).order_by(model.id).limit(limit)
@@ -64,13 +67,32 @@ def claim(session: Session, model: Mail, at: datetime, lease: timedelta, limit: 
     claimed = []
     for row_id, status, old_token in session.execute(q).all():
         token = secrets.token_hex(16)
-        held = (model.status == "pending") if status == "pending" else (model.claim_token == old_token)
+        # the whole condition again in the UPDATE: the row may have been marked sent or taken over
+        # since the SELECT (on SQLite the cancelling UPDATE above already holds the write lock, on
+        # PostgreSQL the rows are locked; this keeps it right whatever the isolation)
+        held = due if status == "pending" else stale & _token_is(model, old_token)
         res = session.execute(
             update(model).where(model.id == row_id, held).values(status="sending", claimed_at=at, claim_token=token)
         )
         if getattr(res, "rowcount", 0) == 1:
             claimed.append((row_id, token))
     return claimed
+
+
+def _token_is(model: Mail, token: str | None) -> Any:
+    return model.claim_token.is_(None) if token is None else model.claim_token == token
+
+
+def cancel_unsubscribed(session: Session, model: Mail) -> int:
+    """Cancel the unsent mail (pending or being sent) of subscribers who unsubscribed."""
+    inactive = select(Subscriber.id).where(Subscriber.active.is_(False)).scalar_subquery()
+    res = session.execute(
+        update(model)
+        .where(model.subscriber_id.in_(inactive), model.status.in_(("pending", "sending")))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(res, "rowcount", 0) or 0)
 
 
 def commit_sent(
@@ -120,17 +142,27 @@ def mark_failed(
 ) -> None:
     """Record a failed attempt by the holder of ``token``: retried with exponential back-off
     (2, 4, 8 … minutes), given up after ``MAX_ATTEMPTS`` or at once when ``permanent``."""
-    row = session.get(Alert, row_id) if model is Alert else session.get(Digest, row_id)
-    if row is None or row.claim_token != token:
+    row = session.execute(
+        select(model.attempts, model.subscriber_id).where(model.id == row_id, model.claim_token == token)
+    ).first()
+    if row is None:  # taken over meanwhile: the new holder decides
         return
-    row.attempts += 1
-    row.last_error = error[:2000]
-    row.sent_at = row.message_id = None
-    if permanent or row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
-    else:
-        row.status = "pending"
-        row.next_attempt_at = at + timedelta(minutes=2**row.attempts)
+    attempts = row.attempts + 1
+    active = session.scalar(select(Subscriber.active).where(Subscriber.id == row.subscriber_id))
+    status = "cancelled" if not active else "failed" if permanent or attempts >= MAX_ATTEMPTS else "pending"
+    session.execute(
+        update(model)
+        .where(model.id == row_id, model.claim_token == token, model.attempts == row.attempts)
+        .values(
+            attempts=attempts,
+            last_error=error[:2000],
+            sent_at=None,
+            message_id=None,
+            status=status,
+            next_attempt_at=at + timedelta(minutes=2**attempts),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def load_alert(session: Session, alert_id: int) -> AlertItem:

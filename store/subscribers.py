@@ -6,11 +6,12 @@ so a crawl process notices the change from the ids alone (:func:`rules_fingerpri
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import StoreError
@@ -91,8 +92,13 @@ def _check_prefs(p: DeliveryPrefs) -> None:
 def _check_email(email: str) -> str:
     email = email.strip()
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() or c in "<>,;\"'" for c in email):
+    if not local or "." not in domain or any(c.isspace() or c in "<>,;\"'@" for c in local + domain):
         raise StoreError(f"{email!r} is not an e-mail address")
+    if not email.isascii():
+        raise StoreError(
+            f"{email!r}: addresses with non-ASCII characters cannot be mailed yet; give the ASCII form "
+            "(for a domain like 例子.中国, its xn-- form)"
+        )
     return email
 
 
@@ -187,16 +193,17 @@ def active_rules(session: Session) -> list[WatchRule]:
     return list(session.scalars(_ACTIVE_RULES))
 
 
-def rules_fingerprint(session: Session) -> tuple[int, int]:
-    """(count, sum of ids) of the active subscribers' rules: changes whenever a rule is added,
-    replaced or removed, or a subscriber (un)subscribes."""
+def rules_fingerprint(session: Session) -> str:
+    """A digest of the active subscribers' rule ids (never reused): changes whenever a rule is
+    added, replaced or removed, or a subscriber (un)subscribes."""
     q = (
-        select(func.count(WatchRule.id), func.coalesce(func.sum(WatchRule.id), 0))
+        select(WatchRule.id)
         .join(Subscriber, Subscriber.id == WatchRule.subscriber_id)
         .where(Subscriber.active)
+        .order_by(WatchRule.id)
     )
-    count, total = session.execute(q).one()
-    return int(count), int(total)
+    ids = ",".join(str(i) for i in session.scalars(q))
+    return hashlib.sha256(ids.encode()).hexdigest()
 
 
 def delivery_of(session: Session, subscriber_ids: set[int]) -> dict[int, str]:

@@ -111,3 +111,19 @@ def test_sources_sharing_a_host_and_schedule_are_one_job(tmp_path):
         "alerts:dispatch": (),
         "alerts:digest": (),
     }
+
+
+def test_a_crawl_that_cannot_take_its_host_lock_is_recorded_busy(sim_config, tmp_path):
+    from crawlers.hostlock import host_locks
+    from crawlers.run import hosts_of
+    from store.models import JobRun
+
+    settings, _ = sim_config
+    cfg = Path(settings.config_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("secret_key", "crawl_timeout = 1\nsecret_key"), "utf-8")
+    src = settings.source("sim-trs")
+    with host_locks(settings.data_dir, hosts_of(src), timeout=5):  # another crawl holds the host
+        assert scheduler.crawl_job(settings.config_path, "sim-trs") == -2
+    with session_factory(make_engine(settings.database_url))() as s:
+        (job,) = s.query(JobRun).all()
+    assert (job.source, job.status, job.exit_code) == ("sim-trs", "busy", -2) and job.detail["error"]

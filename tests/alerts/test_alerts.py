@@ -159,7 +159,8 @@ def test_a_mail_refused_after_data_is_not_marked_sent(sessions, smtp_sink):
     with sessions() as s:
         rows = {a.id: a for a in s.scalars(select(Alert))}
         assert rows[1].status == "failed" and "550" in rows[1].last_error and rows[1].message_id is None
-        assert rows[2].status == "pending"  # a pass stops at the first failure: the 451 one was never tried
+        # one mail's refusal does not stop the pass: the next one was tried, refused for now, queued again
+        assert (rows[2].status, rows[2].attempts) == ("pending", 1) and "451" in rows[2].last_error
 
 
 @pytest.mark.parametrize("security", ["starttls"])
@@ -217,7 +218,7 @@ def test_a_holder_whose_claim_was_taken_over_sends_nothing(sessions, smtp_sink):
         return True
 
     msg = compose(item(email="r@example.org"), CTX)
-    assert send(msg, smtp(smtp_sink.port), hand_over) is False
+    assert send(msg, smtp(smtp_sink.port), hand_over) == "declined"
     assert smtp_sink.messages == []  # the server never got the final dot, so it kept nothing
 
 
@@ -251,3 +252,82 @@ def test_smtp_port_without_server_is_a_readable_error(sessions):
     _queue(sessions)
     result = dispatch(sessions, smtp(free_port()), now=T0)
     assert (result.sent, result.failed) == (0, 1)
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 (and its key), which is also its own CA."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(T0 - timedelta(days=1))
+        .not_valid_after(datetime.now(UTC) + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login_to_a_real_server(sessions, tmp_path, security):
+    from alerts.sink import SmtpSink
+
+    cert, key = _self_signed(tmp_path)
+    sink = SmtpSink(security=security, cert=cert, key=key, login=("pw", "s3cret")).start()
+    try:
+        _queue(sessions, n=2)
+        ok = smtp(sink.port, smtp_security=security, smtp_ca_file=cert, smtp_user="pw", smtp_password="s3cret")
+        assert dispatch(sessions, replace(ok, smtp_password="wrong"), now=T0).failed == 1  # refused login
+        unverified = dispatch(sessions, replace(ok, smtp_ca_file=""), now=T0 + timedelta(minutes=3))
+        assert unverified.failed == 1 and sink.messages == []  # an unknown CA is never trusted
+        assert dispatch(sessions, ok, now=T0 + timedelta(minutes=20)).sent == 2
+        assert len(sink.messages) == 2
+        with sessions() as s:
+            errors = [a.last_error for a in s.scalars(select(Alert).order_by(Alert.id))]
+        assert "certificate verify failed" in errors[0] or "CERTIFICATE_VERIFY_FAILED" in errors[0]
+    finally:
+        sink.stop()
+
+
+def test_a_server_that_never_confirms_the_final_dot_is_not_sent_to_again(sessions, smtp_sink, monkeypatch):
+    import alerts.smtp
+
+    monkeypatch.setattr(alerts.smtp, "FINAL_REPLY_TIMEOUT_S", 0.3)
+    smtp_sink.delay_s = 1.0  # the server keeps the message but answers too late
+    _queue(sessions)
+    assert dispatch(sessions, smtp(smtp_sink.port), now=T0).sent == 1
+    smtp_sink.delay_s = 0
+    assert dispatch(sessions, smtp(smtp_sink.port), now=T0 + timedelta(hours=1)).sent == 0
+    assert len(smtp_sink.messages) == 1
+    with sessions() as s:
+        assert s.scalar(select(Alert.status)) == "sent"
+
+
+def test_nothing_is_mailed_after_unsubscribing_even_alerts_made_later(sessions, smtp_sink):
+    from store.subscribers import unsubscribe
+
+    _queue(sessions)
+    with transaction(sessions) as s:
+        claim(s, Alert, T0, timedelta(minutes=5))  # a dispatcher is mid-send…
+        unsubscribe(s, "r@example.org", T0)  # …when the researcher unsubscribes
+        # a crawl that still had the old rules cached makes one more alert
+        ev = add_event(s, "revised", "http://127.0.0.1:9/x", T0, document_id=1, version_id=1)
+        s.execute(insert(Alert), [{"subscriber_id": 1, "event_id": ev.id, "channel": "instant", "keywords": ["x"],
+                                   "status": "pending", "attempts": 0, "created_at": T0}])  # fmt: skip
+    assert dispatch(sessions, smtp(smtp_sink.port), now=T0 + timedelta(hours=1)).sent == 0
+    assert smtp_sink.messages == []
+    with sessions() as s:
+        assert s.scalars(select(Alert.status).order_by(Alert.id)).all() == ["cancelled", "cancelled"]

@@ -115,6 +115,12 @@ def test_subscriber_validation(sessions):
             upsert_subscriber(s, "a@b.org", T0, prefs)
 
 
+def rules_fingerprint_of_nothing():
+    import hashlib
+
+    return hashlib.sha256(b"").hexdigest()
+
+
 def test_rules_are_added_once_replaced_and_change_the_fingerprint(sessions):
     with transaction(sessions) as s:
         sub = subscribe(s, "r@example.org", ["社会信用体系"], T0)
@@ -129,7 +135,7 @@ def test_rules_are_added_once_replaced_and_change_the_fingerprint(sessions):
         ((_, rules),) = all_subscribers(s)
         assert [r.keywords for r in rules] == [["网格化管理"]]
         unsubscribe(s, "r@example.org", T0)
-        assert rules_fingerprint(s) == (0, 0)  # an unsubscribed subscriber's rules match nothing
+        assert rules_fingerprint(s) == rules_fingerprint_of_nothing()  # their rules match nothing
 
 
 def test_unsubscribing_cancels_mail_not_yet_sent(sessions):
@@ -170,3 +176,20 @@ def test_digests_gather_alerts_up_to_the_digest_time_once_per_day(sessions):
         assert d2.items[0].event_at < d2.items[1].event_at
         assert s.get(Digest, first[0]).status == "pending"
         assert outbox_counts(s) == {"digest items digested": 3, "digest items pending": 1, "digests pending": 2}
+
+
+def test_waiting_digest_items_are_not_stranded_when_the_subscriber_switches_to_instant(sessions):
+    from store.digests import _new_digest
+
+    sub_id = _one_alert(sessions, channel="digest")
+    with transaction(sessions) as s:
+        upsert_subscriber(s, "r@example.org", T0, DeliveryPrefs(delivery="instant"))
+    with transaction(sessions) as s:
+        (made,) = assign_digests(s, T0 + timedelta(days=1))
+        assert _new_digest(s, sub_id, "2026-03-03", T0) is None  # a second builder of the same day: no error
+        assert len(load_digest(s, made).items) == 1
+
+
+def test_non_ascii_addresses_are_refused_with_the_way_out(sessions):
+    with transaction(sessions) as s, pytest.raises(StoreError, match="xn--"):
+        upsert_subscriber(s, "研究员@example.cn", T0)

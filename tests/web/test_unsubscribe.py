@@ -85,3 +85,11 @@ def test_addresses_are_escaped_on_the_page(sessions, server):
     url = unsubscribe_url('x"<script>@example.org', server.base_url, server.secret_key)
     page = httpx.get(url)
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_damaged_non_ascii_tokens_are_a_400_not_a_crash(sessions, server):
+    from common.tokens import verify
+
+    assert verify("unsubscribe", "a.é" * 11, "k") is None
+    bad = httpx.get(f"{server.base_url}/unsubscribe", params={"token": "6162." + "é" * 32})
+    assert bad.status_code == 400 and "链接无效" in bad.text

@@ -49,14 +49,15 @@ def upgrade() -> None:
         "INSERT INTO watch_rule (subscriber_id, keywords, phrases, sources, agencies, topics, events, created_at) "
         "SELECT id, keywords, '[]', '[]', '[]', '[]', '[]', created_at FROM subscriber"
     )
-    with op.batch_alter_table("subscriber") as batch:
-        batch.add_column(sa.Column("language", sa.String(5), nullable=False, server_default="zh"))
-        batch.add_column(sa.Column("delivery", sa.String(10), nullable=False, server_default="instant"))
-        batch.add_column(sa.Column("digest_hour", sa.Integer(), nullable=False, server_default="8"))
-        batch.add_column(sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"))
-        batch.add_column(sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True))
-        batch.drop_column("keywords")
-        batch.drop_column("events")
+    # plain ALTER TABLE (SQLite >= 3.35 drops columns in place): a batch rebuild would DROP the
+    # subscriber table, which watch_rule and alert rows reference (foreign keys are on)
+    op.add_column("subscriber", sa.Column("language", sa.String(5), nullable=False, server_default="zh"))
+    op.add_column("subscriber", sa.Column("delivery", sa.String(10), nullable=False, server_default="instant"))
+    op.add_column("subscriber", sa.Column("digest_hour", sa.Integer(), nullable=False, server_default="8"))
+    op.add_column("subscriber", sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"))
+    op.add_column("subscriber", sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("ALTER TABLE subscriber DROP COLUMN keywords")
+    op.execute("ALTER TABLE subscriber DROP COLUMN events")
 
     op.create_table(
         "digest",

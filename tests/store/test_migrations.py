@@ -1,0 +1,44 @@
+"""Migrations on archives that hold data (not only on empty ones), SQLite and PostgreSQL."""
+
+from alembic import command
+from sqlalchemy import text
+
+from store.db import make_engine, session_factory
+from store.schema import alembic_config, upgrade
+from store.subscribers import all_subscribers
+
+
+def test_0010_moves_keyword_lists_into_watch_rules_and_keeps_alerts(db_url):
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0009")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO subscriber (id, email, name, keywords, events, active, created_at) VALUES "
+            "(1, 'r@example.org', 'R', :kw, '[]', true, '2026-03-02 02:00:00+00:00')"
+        ), {"kw": '["社会信用体系", "健康码"]'})  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO source (id, name, kind, config, created_at) VALUES (1, 's', 'urls', '{}', '2026-03-02')"
+        ))  # fmt: skip
+        event = "INSERT INTO event (id, kind, url, at, details) VALUES (1, 'new', 'http://x/', '2026-03-02', '{}')"
+        conn.execute(text(event))
+        conn.execute(text(
+            "INSERT INTO alert (id, subscriber_id, event_id, keywords, status, attempts, created_at, message_id) "
+            "VALUES (1, 1, 1, :kw, 'sent', 1, '2026-03-02', '<alert-1@x>')"
+        ), {"kw": '["健康码"]'})  # fmt: skip
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions() as s:
+        ((sub, rules),) = all_subscribers(s)
+        assert (sub.email, sub.delivery, sub.language, sub.digest_hour, sub.timezone) == (
+            "r@example.org", "instant", "zh", 8, "Asia/Shanghai",
+        )  # fmt: skip
+        assert [r.keywords for r in rules] == [["社会信用体系", "健康码"]]
+        row = s.execute(text("SELECT channel, status, message_id, digest_id FROM alert WHERE id = 1")).one()
+        assert tuple(row) == ("instant", "sent", "<alert-1@x>", None)
+    with engine.begin() as conn:  # new alert ids continue after the copied ones (the PostgreSQL sequence)
+        conn.execute(text(
+            "INSERT INTO alert (subscriber_id, event_id, channel, keywords, status, attempts, created_at) "
+            "VALUES (1, 1, 'digest', '[]', 'pending', 0, '2026-03-03')"
+        ))  # fmt: skip
+        assert conn.execute(text("SELECT MAX(id) FROM alert")).scalar() == 2
+    engine.dispose()
