@@ -246,24 +246,37 @@ def _evidence_line(details: dict[str, Any]) -> str:
 
 @main.command()
 @click.argument("query")
+@click.option("--mode", type=click.Choice(["any", "current", "removed"]), default="any", show_default=True,
+              help="any version, the current text only, or passages later removed")  # fmt: skip
+@click.option("--source", "sources", multiple=True, help="only these sources (repeatable)")
+@click.option("--agency", default="", help="发文机关 contains this")
+@click.option("--topic", default="", help="主题分类 contains this")
+@click.option("--published-from", default="", help="发布日期 from (YYYY-MM-DD)")
+@click.option("--published-to", default="", help="发布日期 to (YYYY-MM-DD)")
+@click.option("--event", "event_kind", default="", help="documents with an event of this kind")
+@click.option("--page", default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def search(ctx: click.Context, query: str, as_json: bool) -> None:
-    """Full-text search over every version (Chinese is segmented with jieba)."""
-    from processing.segment import default_segmenter
-    from store.queries import search as query_search
+def search(ctx: click.Context, query: str, as_json: bool, page: int, **filters: Any) -> None:
+    """Full-text search over every version: terms, "phrases", OR, -exclusion (see README)."""
+    from web.searching import BadSearch, SearchRequest, run_search
 
-    tokens = [t for t in default_segmenter().tokens(query) if t.strip()]
-    with _sessions(ctx)() as s:
-        rows = query_search(s, tokens)
+    params = {"q": query, "mode": filters.pop("mode"), "page": str(page), **{k: v for k, v in filters.items() if v}}
+    req = SearchRequest.from_params({**params, "source": filters.get("sources") or ()})
+    try:
+        with _sessions(ctx)() as s:
+            results = run_search(s, req)
+    except BadSearch as exc:
+        raise click.ClickException(str(exc)) from exc
     if as_json:
-        _print_json(rows)
+        _print_json(results.as_dict())
         return
-    for r in rows:
-        mark = "" if r["current"] else " (earlier version)"
-        click.echo(f"doc {r['doc_id']} v{r['seq']}{mark}  {r['title']}  {r['doc_number'] or ''}  {r['url']}")
-    if not rows:
-        click.echo("no matches")
+    for h in results.hits:
+        mark = "" if h.current else f" (earlier version; matches v{', v'.join(map(str, h.matching_versions))})"
+        click.echo(f"doc {h.doc_id} v{h.seq}{mark}  {h.title}  {h.doc_number or ''}  {h.url}")
+        for snip in h.snippets[:1]:
+            click.echo(f"    …{snip['before']}[{snip['hit']}]{snip['after']}…")
+    click.echo(f"{results.total} documents" if results.hits else "no matches")
 
 
 @main.command()

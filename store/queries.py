@@ -1,4 +1,4 @@
-"""Read API for researchers: events, document histories, full-text search, summary counts.
+"""Read API for researchers: events, document histories, versions, summary counts (search: store.search).
 
 Functions return plain dicts (JSON-ready) so the CLI, the JSON API and the web UI
 share one query layer.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+import zstandard
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.clock import beijing, to_utc
@@ -119,48 +120,6 @@ def reprints(session: Session, doc_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def search(session: Session, tokens: list[str], limit: int = 50) -> list[dict[str, Any]]:
-    """Versions whose segmented text contains every token (all versions, not only the latest)."""
-    words = [t.lower() for t in tokens if t.strip()]
-    if not words:
-        return []
-    if session.get_bind().dialect.name == "sqlite":
-        match = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
-        ids = session.execute(
-            text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m ORDER BY rank LIMIT :n"),
-            {"m": match, "n": limit},
-        ).scalars()
-    else:
-        tsq = " & ".join("'" + w.replace("'", "''") + "'" for w in words)
-        ids = session.execute(
-            select(Version.id)
-            .where(
-                func.to_tsvector(text("'simple'"), Version.index_text).op("@@")(func.to_tsquery(text("'simple'"), tsq))
-            )
-            .order_by(Version.id.desc())
-            .limit(limit)
-        ).scalars()
-    out = []
-    for vid in list(ids):
-        v = session.get(Version, vid)
-        doc = session.get(Document, v.document_id) if v else None
-        if v is None or doc is None:
-            continue
-        out.append(
-            {
-                "version_id": v.id,
-                "doc_id": doc.id,
-                "seq": v.seq,
-                "url": doc.url,
-                "title": v.title,
-                "agency": v.agency,
-                "doc_number": v.doc_number,
-                "current": doc.current_version_id == v.id,
-            }
-        )
-    return out
-
-
 def summary(session: Session) -> dict[str, Any]:
     """Counts for the demo report and ``status``: documents, versions, events by kind, alerts by status."""
     kinds = {k: int(n) for k, n in session.execute(select(Event.kind, func.count()).group_by(Event.kind))}
@@ -173,3 +132,48 @@ def summary(session: Session) -> dict[str, Any]:
         "events": kinds,
         "alerts": alerts,
     }
+
+
+META_FIELDS = ("title", "agency", "doc_number", "written_date", "publish_date", "index_number", "topic", "validity")
+
+
+def version_detail(session: Session, version_id: int) -> dict[str, Any] | None:
+    """One version in full: its metadata, text, citation, capture and document."""
+    ver = session.get(Version, version_id)
+    doc = session.get(Document, ver.document_id) if ver else None
+    if ver is None or doc is None:
+        return None
+    cap = session.get(Capture, ver.capture_id)
+    return {
+        "version_id": ver.id,
+        "doc_id": doc.id,
+        "seq": ver.seq,
+        "url": doc.url,
+        "current": doc.current_version_id == ver.id,
+        "created_at": _iso(ver.created_at),
+        "metadata": {f: getattr(ver, f) for f in META_FIELDS},
+        "text": ver.text,
+        "text_sha256": ver.text_sha256,
+        "capture": None if cap is None else {
+            "capture_id": cap.id, "fetched_at": _iso(cap.fetched_at), "raw_sha256": cap.raw_sha256,
+            "status": cap.status, "content_type": _content_type(cap.headers),
+        },
+        "citation": citation(doc, ver, cap),
+    }  # fmt: skip
+
+
+def _content_type(headers: dict[str, Any]) -> str | None:
+    return next((str(v) for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
+
+
+def version_ids(session: Session, doc_id: int) -> list[int]:
+    """The ids of a document's versions, oldest first."""
+    return list(session.scalars(select(Version.id).where(Version.document_id == doc_id).order_by(Version.seq)))
+
+
+def raw_capture(session: Session, capture_id: int) -> tuple[bytes, str] | None:
+    """The raw bytes of a capture (decompressed) and a file name for the download."""
+    cap = session.get(Capture, capture_id)
+    if cap is None or cap.raw_zstd is None:
+        return None
+    return zstandard.ZstdDecompressor().decompress(cap.raw_zstd), f"capture-{cap.id}.bin"

@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from common.errors import StoreNotInitialised
+from processing.query import parse_query
 from processing.segment import default_segmenter
 from processing.types import Extracted, KeywordHit, Metadata, PageKind
 from store.db import make_engine, require_schema, transaction
 from store.models import Capture, Version
-from store.queries import events, history, search
+from store.queries import events, history
 from store.repo import (
     Content,
     FetchRecord,
@@ -23,6 +24,7 @@ from store.repo import (
     find_moved_from,
     move_document,
 )
+from store.search import TextQuery, search_versions
 
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 URL = "http://127.0.0.1:9/zhengce/content/202603/content_7000001.htm"
@@ -92,13 +94,18 @@ def test_search_finds_every_version_including_removed_text(sessions):
         src, doc, _ = add_doc(s, "第一条 依法惩戒失信被执行人。")
         cap = add_capture(s, src.id, None, record(), document_id=doc.id)
         add_version(s, doc, cap, content("第一条 依法实施信用修复。"), T0 + timedelta(days=1))
-    seg = default_segmenter()
-    with sessions() as s:
-        old_hits = search(s, seg.tokens("失信被执行人"))
-        assert [(h["seq"], h["current"]) for h in old_hits] == [(1, False)]
-        assert [h["seq"] for h in search(s, seg.tokens("信用修复"))] == [2]
-        assert {h["seq"] for h in search(s, seg.tokens("社会信用体系"))} == {1, 2}
-        assert search(s, seg.tokens("健康码")) == []
+
+    def search(q, mode="any"):
+        query = parse_query(q)
+        with sessions() as s:
+            results = search_versions(s, TextQuery(query.index_groups(), query.matches, query.excerpts), mode=mode)
+        return [(h.seq, h.current, h.matching_versions) for h in results.hits]
+
+    assert search("失信被执行人") == [(1, False, [1])]
+    assert search("失信被执行人", mode="removed") == [(1, False, [1])]
+    assert search("信用修复") == [(2, True, [2])] and search("信用修复", mode="removed") == []
+    assert search("关于推进社会信用体系建设的意见") == [(2, True, [2, 1])]  # the title, in both versions
+    assert search("健康码") == []
 
 
 def test_history_and_events_are_json_ready(sessions):

@@ -62,7 +62,7 @@ def test_the_link_asks_first_and_one_click_post_unsubscribes(sessions, server):
     page = httpx.get(url)
     assert page.status_code == 200 and "r@example.org" in page.text and '<form method="post"' in page.text
     assert _state(sessions) == (True, ["pending"])  # a GET (a link scanner) changes nothing
-    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     done = httpx.post(url, content="List-Unsubscribe=One-Click",

@@ -1,0 +1,124 @@
+"""The search query language (pure): terms, "phrases", OR, -exclusion; and KWIC snippets.
+
+    社会信用体系 文明城市            both terms (AND)
+    "守信联合激励"                   an exact phrase ("…", “…” or 「…」)
+    健康码 OR 行程卡                 either (OR binds the terms either side of it; ``|`` too)
+    社会信用 -失信被执行人           the first, without the second
+
+A term matches a version whose text contains it (width, spacing and Latin case folded); the
+full-text index narrows the candidates by the term's jieba search tokens first. Phrases are
+terms that keep their spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from processing.match import fold
+from processing.segment import default_segmenter
+
+_TOKEN = re.compile(r'-?"[^"]*"|-?“[^”]*”|-?「[^」]*」|\S+')
+_QUOTES = '"“”「」'
+_WORD = re.compile(r"\w")
+MAX_TERMS = 20
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term or phrase as written, and its folded form."""
+
+    text: str
+    phrase: bool = False
+
+    @property
+    def key(self) -> str:
+        """The folded form matched against folded texts."""
+        return fold(self.text)
+
+    def tokens(self) -> list[str]:
+        """The full-text index tokens a matching version must have (search-mode jieba words)."""
+        return default_segmenter().index_text(self.key).split()
+
+
+@dataclass(frozen=True)
+class Query:
+    """An AND of groups, each an OR of terms, minus excluded terms."""
+
+    groups: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
+
+    def index_groups(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Per group, per term, the index tokens (what the full-text index is asked for)."""
+        return tuple(tuple(tuple(t.tokens()) for t in g) for g in self.groups)
+
+    def excerpts(self, text: str) -> list[tuple[str, str, str]]:
+        """(before, hit, after) excerpts of the positive terms in ``text``."""
+        return [(s.before, s.hit, s.after) for s in snippets(text, self.terms)]
+
+    @property
+    def terms(self) -> list[Term]:
+        """Every positive term, in order."""
+        return [t for group in self.groups for t in group]
+
+    def matches(self, text: str) -> bool:
+        """True when ``text`` satisfies the query (every group has a term in it, no excluded term)."""
+        folded = fold(text)
+        return all(any(t.key in folded for t in g) for g in self.groups) and not any(
+            t.key in folded for t in self.excluded
+        )
+
+
+def parse_query(text: str) -> Query:
+    """Parse the query language above; empty terms are dropped, at most ``MAX_TERMS`` kept."""
+    groups: list[list[Term]] = []
+    excluded: list[Term] = []
+    join_next = False
+    for raw in _TOKEN.findall(text)[: MAX_TERMS * 2]:
+        if raw in ("OR", "|"):
+            join_next = bool(groups)
+            continue
+        negative = raw.startswith("-") and len(raw) > 1
+        body = raw[1:] if negative else raw
+        phrase = body[:1] in _QUOTES
+        term = Term(body.strip(_QUOTES).strip(), phrase)
+        if not _WORD.search(term.key):  # bare punctuation finds nothing worth finding
+            continue
+        if negative:
+            excluded.append(term)
+        elif join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    return Query(tuple(tuple(g) for g in groups), tuple(excluded))
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A keyword-in-context excerpt: text before, the hit, text after (all plain text, unescaped)."""
+
+    before: str
+    hit: str
+    after: str
+
+
+def snippets(text: str, terms: list[Term], width: int = 40, limit: int = 3) -> list[Snippet]:
+    """Up to ``limit`` excerpts around the first occurrences of ``terms`` in ``text``."""
+    out: list[Snippet] = []
+    for term in terms:
+        start = text.find(term.text)
+        if start < 0:
+            start = text.lower().find(term.text.lower())
+        if start < 0:
+            continue
+        end = start + len(term.text)
+        a, b = max(0, start - width), min(len(text), end + width)
+        out.append(Snippet(_flat(text[a:start]), text[start:end], _flat(text[end:b])))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,204 @@
+"""Full-text search over every version of every document, with filters, modes and facets.
+
+The index (SQLite FTS5 / PostgreSQL tsvector, both over the jieba search tokens in
+``version.index_text``) gives candidate versions; each candidate's text is then checked against
+the query itself (:meth:`processing.query.Query.matches`), so a hit is a real occurrence. Filters
+run in SQL. Results are documents, each with its newest matching version and the numbers of all
+its matching versions. Modes:
+
+- ``any``: any version (text that was later changed or deleted included);
+- ``current``: only documents whose current version matches;
+- ``removed``: passages that were there and are gone — a version matches but the document's
+  current version no longer does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, column, exists, select, text
+from sqlalchemy.orm import Session
+
+from store.models import Document, Event, KeywordHit, Source, Version
+
+MODES = ("any", "current", "removed")
+CANDIDATES = 5000  # versions read per query at most; results say when the cap was hit
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """A parsed query as the store needs it (built from :mod:`processing.query` by the caller):
+    per AND-group, per OR-term, the index tokens a candidate must have; the exact check of a
+    text; and the excerpts (before, hit, after) to show."""
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    matches: Callable[[str], bool]
+    excerpts: Callable[[str], list[tuple[str, str, str]]]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional narrowing; dates are ``YYYY-MM-DD`` strings (成文/发布) or datetimes (captured)."""
+
+    sources: tuple[str, ...] = ()
+    agency: str = ""
+    topic: str = ""
+    validity: str = ""
+    written_from: str = ""
+    written_to: str = ""
+    published_from: str = ""
+    published_to: str = ""
+    captured_from: datetime | None = None
+    captured_to: datetime | None = None
+    event_kind: str = ""
+    tag: str = ""
+
+
+@dataclass
+class Hit:
+    """One document in the results."""
+
+    doc_id: int
+    url: str
+    source: str
+    version_id: int
+    seq: int
+    current: bool
+    title: str | None
+    agency: str | None
+    doc_number: str | None
+    publish_date: str | None
+    written_date: str | None
+    topic: str | None
+    validity: str | None
+    state: str
+    matching_versions: list[int] = field(default_factory=list)
+    snippets: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    """A page of hits, the total, facets over all hits, and whether the candidate cap was hit."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    truncated: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {"total": self.total, "hits": [asdict(h) for h in self.hits], "facets": self.facets,
+                "truncated": self.truncated}  # fmt: skip
+
+
+def _fts_ids(session: Session, query: TextQuery) -> Any:
+    """A subquery of candidate version ids from the full-text index (every group, no exclusions:
+    excluded terms are checked on the text, where they can be matched exactly)."""
+    groups = [[list(t) for t in g] for g in query.groups]
+    if session.get_bind().dialect.name == "sqlite":
+
+        def term(tokens: list[str]) -> str:
+            return "(" + " AND ".join('"' + w.replace('"', '""') + '"' for w in tokens) + ")"
+
+        match = " AND ".join("(" + " OR ".join(term(t) for t in g if t) + ")" for g in groups if any(g))
+        fts = text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m").bindparams(m=match)
+        return fts.columns(column("rowid", Integer))
+
+    def pg_term(tokens: list[str]) -> str:
+        return "(" + " & ".join("'" + w.replace("'", "''") + "'" for w in tokens) + ")"
+
+    tsq = " & ".join("(" + " | ".join(pg_term(t) for t in g if t) + ")" for g in groups if any(g))
+    return (
+        select(Version.id)
+        .where(text("to_tsvector('simple', index_text) @@ to_tsquery('simple', :q)").bindparams(q=tsq))
+        .scalar_subquery()
+    )
+
+
+def _filtered(stmt: Any, f: Filters) -> Any:
+    conds: list[Any] = []
+    if f.sources:
+        conds.append(Source.name.in_(f.sources))
+    for col, value in ((Version.agency, f.agency), (Version.topic, f.topic), (Version.validity, f.validity)):
+        if value:
+            conds.append(col.contains(value))
+    for col, lo, hi in (
+        (Version.written_date, f.written_from, f.written_to),
+        (Version.publish_date, f.published_from, f.published_to),
+    ):
+        conds += [col >= lo] if lo else []
+        conds += [col <= hi] if hi else []
+    conds += [Version.created_at >= f.captured_from] if f.captured_from else []
+    conds += [Version.created_at <= f.captured_to] if f.captured_to else []
+    if f.event_kind:
+        conds.append(exists().where(Event.document_id == Document.id, Event.kind == f.event_kind))
+    if f.tag:
+        conds.append(exists().where(KeywordHit.version_id == Version.id, KeywordHit.term == f.tag))
+    return stmt.where(*conds) if conds else stmt
+
+
+def search_versions(
+    session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any", page: int = 1, size: int = 20
+) -> Results:
+    """Documents matching ``query`` (see the module doc); ``page`` counts from 1."""
+    if not query.groups or not all(any(t for t in g) for g in query.groups):
+        return Results(0, [], {}, False)
+    stmt = (
+        select(Version, Document.url, Document.current_version_id, Document.state, Source.name)
+        .join(Document, Document.id == Version.document_id)
+        .join(Source, Source.id == Document.source_id)
+        .where(Version.id.in_(_fts_ids(session, query)))
+        .order_by(Version.id.desc())
+        .limit(CANDIDATES + 1)
+    )
+    if mode == "current":
+        stmt = stmt.where(Version.id == Document.current_version_id)
+    rows = session.execute(_filtered(stmt, filters)).all()
+    truncated = len(rows) > CANDIDATES
+    by_doc: dict[int, Hit] = {}
+    current_text: dict[int, bool] = {}
+    for ver, url, current_id, state, source in rows[:CANDIDATES]:
+        if not query.matches(f"{ver.title or ''}\n{ver.text}"):
+            continue
+        if mode == "removed" and (ver.id == current_id or _current_matches(session, query, current_id, current_text)):
+            continue
+        hit = by_doc.get(ver.document_id)
+        if hit is None:
+            by_doc[ver.document_id] = hit = _hit(ver, url, current_id, state, source, query)
+        hit.matching_versions.append(ver.seq)
+    hits = sorted(by_doc.values(), key=lambda h: (h.publish_date or h.written_date or "", h.doc_id), reverse=True)
+    start = (max(page, 1) - 1) * size
+    return Results(len(hits), hits[start : start + size], _facets(hits), truncated)
+
+
+def _current_matches(session: Session, query: TextQuery, current_id: int | None, cache: dict[int, bool]) -> bool:
+    if current_id is None:
+        return False
+    if current_id not in cache:
+        ver = session.get(Version, current_id)
+        cache[current_id] = bool(ver) and query.matches(f"{ver.title or ''}\n{ver.text}")  # type: ignore[union-attr]
+    return cache[current_id]
+
+
+def _hit(ver: Version, url: str, current_id: int | None, state: str, source: str, query: TextQuery) -> Hit:
+    snips = [{"before": b, "hit": h, "after": a} for b, h, a in query.excerpts(ver.text)]
+    return Hit(
+        ver.document_id, url, source, ver.id, ver.seq, ver.id == current_id, ver.title, ver.agency, ver.doc_number,
+        ver.publish_date, ver.written_date, ver.topic, ver.validity, state, snippets=snips,
+    )  # fmt: skip
+
+
+def _facets(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    """Counts of the hits per source, agency, 主题分类, 有效性 and year of publication."""
+    facets: dict[str, Counter[str]] = {k: Counter() for k in ("source", "agency", "topic", "validity", "year")}
+    for h in hits:
+        facets["source"][h.source] += 1
+        facets["agency"][h.agency or "—"] += 1
+        facets["topic"][h.topic or "—"] += 1
+        facets["validity"][h.validity or "—"] += 1
+        facets["year"][(h.publish_date or h.written_date or "—")[:4]] += 1
+    return {k: dict(c.most_common(20)) for k, c in facets.items()}

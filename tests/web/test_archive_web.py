@@ -1,0 +1,141 @@
+"""Search, documents, versions, diffs and raw downloads through the JSON API and the pages, on
+SQLite and PostgreSQL, with hostile archived text."""
+
+from datetime import timedelta
+
+import pytest
+
+from common.settings import Settings
+from store.db import transaction
+from store.repo import add_capture, add_event, add_version, create_document, ensure_source
+from tests.store.test_archive import T0, content, record
+from tests.web.conftest import live
+from web.app import create_app
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+V1 = "第一条　建立守信联合激励机制。\n第二条　加快推进社会信用体系建设。"
+V2 = "第一条　建立信用修复机制。\n第二条　加快推进社会信用体系建设。"
+OTHER = "做好全国文明城市创建工作，推进网格化管理。"
+
+
+def _doc(s, src, url, versions, title="关于推进社会信用体系建设的意见"):
+    doc = None
+    for i, text in enumerate(versions):
+        c = content(text, title=title)
+        if doc is None:
+            doc = create_document(s, src.id, url, T0, c)
+        cap = add_capture(s, src.id, None, record(url, f"<html>{text}</html>".encode()), document_id=doc.id)
+        ver = add_version(s, doc, cap, c, T0 + timedelta(days=i))
+        add_event(s, "new" if i == 0 else "revised", url, T0 + timedelta(days=i), source_id=src.id,
+                  document_id=doc.id, version_id=ver.id)  # fmt: skip
+    return doc
+
+
+@pytest.fixture
+def client(sessions):
+    with transaction(sessions) as s:
+        src = ensure_source(s, "sim-govcn", "govcn", {"start_urls": []}, T0)
+        revised = _doc(s, src, "http://127.0.0.1:9/a.htm", [V1, V2])
+        other = _doc(s, src, "http://127.0.0.1:9/b.htm", [OTHER], title="关于文明城市的通知")
+        hostile = _doc(s, src, "http://127.0.0.1:9/c.htm", [f"社会信用{XSS}体系"], title=f"标题{XSS}")
+    app = create_app(Settings(secret_key="k", base_url="https://pw.example"), sessions)
+    with live(app) as c:
+        c.ids = {"revised": revised.id, "other": other.id, "hostile": hostile.id}  # type: ignore[attr-defined]
+        yield c
+
+
+def test_search_finds_text_in_any_version_current_only_or_removed(client):
+    def docs(**params):
+        r = client.get("/api/v1/search", params=params)
+        assert r.status_code == 200, r.text
+        return {h["doc_id"]: h for h in r.json()["hits"]}
+
+    revised = client.ids["revised"]
+    assert set(docs(q="守信联合激励")) == {revised}  # only in version 1
+    assert docs(q="守信联合激励")[revised]["matching_versions"] == [1]
+    assert docs(q="守信联合激励", mode="current") == {}
+    assert set(docs(q="守信联合激励", mode="removed")) == {revised}
+    assert docs(q="信用修复", mode="removed") == {}  # added, not removed
+    assert set(docs(q="社会信用体系")) == {revised}  # the hostile text has markup in the middle of it
+    assert set(docs(q="社会信用")) == {revised, client.ids["hostile"]}
+    assert set(docs(q="文明城市 OR 守信联合激励")) == {revised, client.ids["other"]}
+    assert set(docs(q="推进 -网格化管理")) == {revised}
+    assert set(docs(q='"全国文明城市创建"')) == {client.ids["other"]}
+    hit = docs(q="守信联合激励")[revised]
+    assert hit["snippets"][0]["hit"] == "守信联合激励" and "建立" in hit["snippets"][0]["before"]
+    assert docs(q="守信联合激励", agency="海关") == {} and set(docs(q="守信联合激励", agency="国务院")) == {revised}
+    assert docs(q="守信联合激励", published_from="2026-04-01") == {}
+    facets = client.get("/api/v1/search", params={"q": "推进"}).json()["facets"]
+    assert facets["agency"] == {"国务院办公厅": 2} and facets["year"] == {"2026": 2}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"q": "x", "mode": "all"}, "mode must be one of"), ({"q": "x", "published_from": "2026/01/01"}, "not a date")],
+)
+def test_bad_search_parameters_are_422_with_the_reason(client, params, message):
+    r = client.get("/api/v1/search", params=params)
+    assert r.status_code == 422 and message in r.json()["detail"]
+    page = client.get("/", params=params)
+    assert page.status_code == 422 and message in page.text
+
+
+def test_document_version_and_diff_in_json(client):
+    doc = client.get(f"/api/v1/documents/{client.ids['revised']}").json()
+    v1, v2 = (v["version_id"] for v in doc["versions"])
+    assert [e["kind"] for e in doc["events"]] == ["new", "revised"]
+    version = client.get(f"/api/v1/versions/{v1}").json()
+    assert version["text"] == V1 and version["metadata"]["doc_number"] == "国办发〔2026〕5号"
+    assert "sha256:" in version["citation"] and "Beijing" in version["citation"]
+    d = client.get("/api/v1/diff", params={"from": v1, "to": v2}).json()
+    # word level: jieba keeps 激励机制 whole, so the changed words are 守信/联合/激励机制 → 信用/修复/机制
+    assert "".join(t for op, t in d["ops"] if op == -1) == "守信联合激励机制"
+    assert "".join(t for op, t in d["ops"] if op == 1) == "信用修复机制"
+    assert "".join(t for op, t in d["ops"] if op >= 0) == V2
+    assert client.get("/api/v1/documents/999999").status_code == 404
+    other_v = client.get(f"/api/v1/documents/{client.ids['other']}").json()["versions"][0]["version_id"]
+    assert client.get("/api/v1/diff", params={"from": v1, "to": other_v}).status_code == 422
+    assert client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/search"]
+
+
+def test_pages_escape_archived_text_and_never_render_captures(client):
+    hostile = client.ids["hostile"]
+    doc = client.get(f"/api/v1/documents/{hostile}").json()
+    vid, cid = doc["versions"][0]["version_id"], doc["captures"][0]["capture_id"]
+    for path in (f"/documents/{hostile}", f"/documents/{hostile}/versions/{vid}", "/?q=社会信用"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text, path
+        assert "&lt;script&gt;" in page.text, path
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    raw = client.get(f"/captures/{cid}/raw")
+    assert raw.headers["content-type"] == "application/octet-stream"
+    assert raw.headers["content-disposition"].startswith("attachment;") and b"<script>" in raw.content
+
+
+def test_version_page_is_a_permalink_with_a_citation_and_the_diff_page_marks_changes(client):
+    revised = client.ids["revised"]
+    doc = client.get(f"/api/v1/documents/{revised}").json()
+    v1, v2 = (v["version_id"] for v in doc["versions"])
+    page = client.get(f"/documents/{revised}/versions/{v1}").text
+    assert f"https://pw.example/documents/{revised}/versions/{v1}" in page
+    assert 'id="citation"' in page and doc["versions"][0]["citation"] in page and "守信联合激励" in page
+    diff = client.get(f"/documents/{revised}/diff", params={"from": v1, "to": v2}).text
+    assert "<del>守信联合激励机制</del>" in diff and "<ins>信用修复机制</ins>" in diff
+    assert client.get(f"/documents/{revised}/versions/999999").status_code == 404
+    assert client.get(f"/documents/{revised}/diff", params={"from": "x"}).status_code == 422
+
+
+def test_an_unexpected_failure_is_a_page_without_a_traceback(sessions, monkeypatch):
+    import web.pages
+
+    def broken(*_a, **_k):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(web.pages, "history", broken)
+    app = create_app(Settings(secret_key="k"), sessions)
+    with live(app) as c:
+        page = c.get("/documents/1")
+    assert page.status_code == 500 and "logged" in page.text
+    assert "secret internals" not in page.text and "Traceback" not in page.text

@@ -1,0 +1,101 @@
+"""The JSON API under ``/api/v1`` (its OpenAPI schema at ``/api/v1/openapi.json``).
+
+Every answer is plain data from the shared query layer (:mod:`store.queries`,
+:mod:`store.search`); errors are ``{"detail": "…"}`` with a 4xx status, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.clock import parse_instant
+from processing.diff import word_diff
+from processing.segment import default_segmenter
+from store.queries import events, history, version_detail
+from store.search import MODES
+from web.searching import BadSearch, SearchRequest, run_search
+
+DIFF_MAX_CHARS = 400_000
+
+
+def diff_of(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The metadata changes and the word-level diff between two versions (dicts of version_detail)."""
+    meta = {
+        k: [old["metadata"][k], new["metadata"][k]] for k in old["metadata"] if old["metadata"][k] != new["metadata"][k]
+    }
+    d = word_diff(old["text"][:DIFF_MAX_CHARS], new["text"][:DIFF_MAX_CHARS], default_segmenter().tokens)
+    return {
+        "from_version": old["version_id"], "to_version": new["version_id"], "metadata": meta,
+        "inserted_chars": d.inserted_chars, "deleted_chars": d.deleted_chars, "ops": [list(op) for op in d.ops],
+    }  # fmt: skip
+
+
+def api_router(sessions: sessionmaker[Session]) -> APIRouter:
+    """The ``/api/v1`` routes over one archive."""
+    api = APIRouter(prefix="/api/v1", tags=["archive"])
+
+    @api.get("/search")
+    def search(
+        request: Request,
+        q: str = Query("", description='terms, "phrases", OR, -exclusion'),
+        mode: str = Query("any", description=f"one of {', '.join(MODES)}"),
+        source: list[str] = Query([], description="source names (repeatable)"),
+        page: int = Query(1, ge=1, le=10_000),
+        size: int = Query(20, ge=1, le=100),
+    ) -> dict[str, Any]:
+        """Documents whose versions match ``q``; filters: agency, topic, validity, written_from/to,
+        published_from/to (YYYY-MM-DD), captured_from/to, event_kind, tag."""
+        req = SearchRequest.from_params(request.query_params)
+        try:
+            with sessions() as s:
+                return run_search(s, req).as_dict()
+        except BadSearch as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    @api.get("/documents/{doc_id}")
+    def document(doc_id: int) -> dict[str, Any]:
+        """A document: metadata, versions (with citations), captures, events, attachments, reprints."""
+        with sessions() as s:
+            data = history(s, str(doc_id))
+        if data is None:
+            raise HTTPException(404, f"no document {doc_id} in the archive")
+        return data
+
+    @api.get("/versions/{version_id}")
+    def version(version_id: int) -> dict[str, Any]:
+        """One version: metadata, text, capture and citation."""
+        with sessions() as s:
+            data = version_detail(s, version_id)
+        if data is None:
+            raise HTTPException(404, f"no version {version_id} in the archive")
+        return data
+
+    @api.get("/diff")
+    def diff(
+        from_version: int = Query(..., alias="from", ge=1), to_version: int = Query(..., alias="to", ge=1)
+    ) -> dict[str, Any]:
+        """Metadata changes and word-level diff between two versions of one document."""
+        with sessions() as s:
+            old, new = version_detail(s, from_version), version_detail(s, to_version)
+        if old is None or new is None:
+            raise HTTPException(404, "both versions must exist")
+        if old["doc_id"] != new["doc_id"]:
+            raise HTTPException(422, "the two versions belong to different documents")
+        return diff_of(old, new)
+
+    @api.get("/events")
+    def event_list(
+        since: str | None = Query(None, description="ISO-8601 instant"), kind: list[str] = Query([])
+    ) -> list[dict[str, Any]]:
+        """Events in time order (up to 1,000 from ``since``)."""
+        try:
+            at = parse_instant(since) if since else None
+        except ValueError as exc:
+            raise HTTPException(422, f"since: {since!r} is not an ISO-8601 instant") from exc
+        with sessions() as s:
+            return events(s, at, kind or None)[:1000]
+
+    return api
