@@ -96,12 +96,6 @@ class KeywordIndex:
         return out
 
 
-def matching_keywords(text: str, keywords: Iterable[str]) -> list[str]:
-    """The keywords (as written) that occur in ``text`` as substrings; width and spacing do not matter."""
-    norm = fold(text)
-    return [kw for kw in keywords if (key := fold(kw)) and key in norm]
-
-
 @dataclass(frozen=True)
 class EventFacts:
     """What a rule's filters look at: the event and the document version behind it."""

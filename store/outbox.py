@@ -118,16 +118,6 @@ def commit_sent(
     return True
 
 
-def mark_sent(session: Session, model: Mail, row_id: int, token: str, message_id: str, at: datetime) -> bool:
-    """Mark a claimed mail sent, only if ``token`` still holds the claim; False if it was taken over."""
-    res = session.execute(
-        update(model)
-        .where(model.id == row_id, model.claim_token == token, model.status == "sending")
-        .values(status="sent", sent_at=at, message_id=message_id)
-    )
-    return getattr(res, "rowcount", 0) == 1
-
-
 def release(session: Session, model: Mail, row_id: int, token: str) -> None:
     """Give a claimed, untried mail back to the queue (no attempt counted)."""
     session.execute(

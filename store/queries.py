@@ -166,11 +166,6 @@ def _content_type(headers: dict[str, Any]) -> str | None:
     return next((str(v) for k, v in (headers or {}).items() if k.lower() == "content-type"), None)
 
 
-def version_ids(session: Session, doc_id: int) -> list[int]:
-    """The ids of a document's versions, oldest first."""
-    return list(session.scalars(select(Version.id).where(Version.document_id == doc_id).order_by(Version.seq)))
-
-
 def raw_capture(session: Session, capture_id: int) -> tuple[bytes, str] | None:
     """The raw bytes of a capture (decompressed) and a file name for the download."""
     cap = session.get(Capture, capture_id)

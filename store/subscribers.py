@@ -15,26 +15,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import StoreError
+from processing.types import EVENT_KINDS
 from store.models import Alert, Digest, Subscriber, WatchRule
 
 DELIVERY_MODES = ("instant", "digest", "both")
 LANGUAGES = ("zh", "en")
-#: what a rule may ask for; ``revised`` means any revision that is not cosmetic,
-#: ``revised_substantive`` only substantive ones
-RULE_EVENTS = (
-    "new",
-    "revised",
-    "revised_substantive",
-    "metadata_changed",
-    "validity_changed",
-    "suspected_removed",
-    "removed",
-    "reappeared",
-    "moved",
-    "delisted",
-    "attachment_changed",
-    "attachment_removed",
-)
+#: what a rule may ask for: the kinds about a document (site outages and bot walls are not), and
+#: ``revised_substantive``, only substantive revisions (``revised`` is any that is not cosmetic)
+RULE_EVENTS = (*(k for k in EVENT_KINDS if k not in ("site_unreachable", "blocked")), "revised_substantive")
 
 
 @dataclass(frozen=True)

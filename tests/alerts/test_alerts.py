@@ -203,7 +203,7 @@ def test_a_dead_dispatchers_claim_is_sent_once_its_lease_lapses(sessions, smtp_s
 
 def test_a_holder_whose_claim_was_taken_over_sends_nothing(sessions, smtp_sink):
     from alerts.smtp import send
-    from store.outbox import mark_sent
+    from store.outbox import commit_sent
 
     _queue(sessions)
     with transaction(sessions) as s:
@@ -211,11 +211,7 @@ def test_a_holder_whose_claim_was_taken_over_sends_nothing(sessions, smtp_sink):
         claim(s, Alert, T0 + timedelta(minutes=6), timedelta(minutes=5))  # another dispatcher takes it over
 
     def hand_over(final_dot):
-        with transaction(sessions) as s:
-            if not mark_sent(s, Alert, alert_id, old, "<x@y>", T0):
-                return False
-            final_dot()
-        return True
+        return commit_sent(sessions, Alert, alert_id, old, "<x@y>", T0, final_dot)
 
     msg = compose(item(email="r@example.org"), CTX)
     assert send(msg, smtp(smtp_sink.port), hand_over) == "declined"

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processing.diff import render_text, word_diff
-from processing.match import matching_keywords
+from processing.match import KeywordIndex, WatchTerms
 from processing.segment import default_segmenter
 from processing.tag import find_terms
 from processing.terms import default_terms, parse_terms
@@ -43,8 +43,9 @@ def test_parse_terms_format():
     assert set(t.forms) == {"健康码", "健康通行码", "防疫健康码"} and t.gloss == "health code"
 
 
-def test_matching_keywords_ignores_width_and_spaces():
-    assert matching_keywords("推进互联网＋政务服务", ["互联网+政务服务", "健康码"]) == ["互联网+政务服务"]
+def test_alert_matching_ignores_width_and_spaces():
+    index = KeywordIndex([WatchTerms(1, phrases=("互联网+政务服务", "健康码"))], default_segmenter().boundaries)
+    assert index.match("推进互联网＋政务 服务") == {1: ["互联网+政务服务"]}
 
 
 def test_word_diff_is_word_level_and_reports_terms():

@@ -105,6 +105,7 @@ def test_search_finds_every_version_including_removed_text(sessions):
     assert search("失信被执行人", mode="removed") == [(1, False, [1])]
     assert search("信用修复") == [(2, True, [2])] and search("信用修复", mode="removed") == []
     assert search("关于推进社会信用体系建设的意见") == [(2, True, [2, 1])]  # the title, in both versions
+    assert search("关于推进社会信用体系建设的意见", mode="removed") == []  # still in the current version
     assert search("健康码") == []
 
 

@@ -9,7 +9,7 @@ from common.errors import StoreError
 from store.db import transaction
 from store.digests import assign_digests, digest_slot, load_digest
 from store.models import Alert, Digest
-from store.outbox import claim, load_alert, mark_failed, mark_sent, outbox_counts, release
+from store.outbox import claim, commit_sent, load_alert, mark_failed, outbox_counts, release
 from store.queries import summary
 from store.repo import add_event
 from store.subscribers import (
@@ -58,8 +58,11 @@ def test_claims_are_handed_out_once_and_retried_with_backoff(sessions):
         assert claim(s, Alert, T0, LEASE) == []  # backing off: 2 minutes after the first failure
         ((again, token2),) = claim(s, Alert, T0 + timedelta(minutes=3), LEASE)
         assert again == alert_id and token2 != token
-        assert not mark_sent(s, Alert, alert_id, token, "<alert-1@x>", T0)  # the old token holds nothing
-        assert mark_sent(s, Alert, alert_id, token2, "<alert-1@x>", T0)
+    dots = []
+    assert not commit_sent(sessions, Alert, alert_id, token, "<alert-1@x>", T0, lambda: dots.append(1))  # old token
+    assert dots == []  # the final dot is written only by the holder of the claim
+    assert commit_sent(sessions, Alert, alert_id, token2, "<alert-1@x>", T0, lambda: dots.append(2))
+    assert dots == [2]
     with sessions() as s:
         assert outbox_counts(s) == {"alerts sent": 1}
         assert s.get(Alert, alert_id).attempts == 1
@@ -75,11 +78,11 @@ def test_a_stale_claim_is_taken_over_and_voids_the_old_token(sessions):
         ((same, new),) = claim(s, Alert, T0 + LEASE + timedelta(seconds=1), LEASE)
         assert same == alert_id and new != old
     with transaction(sessions) as s:
-        assert not mark_sent(s, Alert, alert_id, old, "<a@x>", T0)  # the slow first holder cannot mark it
-        release(s, Alert, alert_id, old)  # nor give it back
+        release(s, Alert, alert_id, old)  # the slow first holder cannot give it back…
         assert s.get(Alert, alert_id).status == "sending"
         release(s, Alert, alert_id, new)
         assert s.get(Alert, alert_id).status == "pending"
+    assert not commit_sent(sessions, Alert, alert_id, old, "<a@x>", T0, lambda: None)  # …nor mark it sent
 
 
 def test_permanent_failures_and_too_many_attempts_give_up(sessions):

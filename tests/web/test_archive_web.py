@@ -56,6 +56,7 @@ def test_search_finds_text_in_any_version_current_only_or_removed(client):
     assert docs(q="守信联合激励", mode="current") == {}
     assert set(docs(q="守信联合激励", mode="removed")) == {revised}
     assert docs(q="信用修复", mode="removed") == {}  # added, not removed
+    assert docs(q="社会信用体系", mode="removed") == {}  # in v1, and still in the current v2
     assert set(docs(q="社会信用体系")) == {revised}  # the hostile text has markup in the middle of it
     assert set(docs(q="社会信用")) == {revised, client.ids["hostile"]}
     assert set(docs(q="文明城市 OR 守信联合激励")) == {revised, client.ids["other"]}
