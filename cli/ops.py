@@ -1,7 +1,8 @@
-"""Operations commands: ``status``."""
+"""Operations commands: ``status``, ``export``."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -57,3 +58,46 @@ def _print_status(data: dict[str, Any]) -> None:
     click.echo(f"blocked hosts: {walls}")
     backlog = ", ".join(f"{k} {n}" for k, n in sorted(data["outbox"].items())) or "empty"
     click.echo(f"outbox: {backlog}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "warc"]), required=True)
+@click.option("--query", default="", help="only the documents this search finds (default: the whole archive)")
+@click.option("--mode", type=click.Choice(["any", "current", "removed"]), default="any", show_default=True)
+@click.option("--latest-only", is_flag=True, help="each document's current version only (csv, jsonl)")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="file to write")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: bool, out: str) -> None:
+    """Export versions (CSV metadata, JSONL with text) or the captures' WARC records, streamed."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from store.exports import count_versions, version_records, write_csv, write_jsonl, write_warc
+    from store.search import CANDIDATES
+    from web.searching import BadSearch, SearchRequest, run_search
+
+    settings = _settings(ctx)
+    target, part = Path(out), Path(out + ".part")
+    with _sessions(ctx)() as s:
+        doc_ids = None
+        if query:
+            try:
+                found = run_search(s, SearchRequest(q=query, mode=mode, size=CANDIDATES))
+            except BadSearch as exc:
+                raise click.ClickException(str(exc)) from exc
+            doc_ids = [h.doc_id for h in found.hits]
+            click.echo(f"{len(doc_ids)} documents match {query!r}" + (" (capped)" if found.truncated else ""), err=True)
+        total = None if fmt == "warc" else count_versions(s, doc_ids, latest_only)
+        with tqdm(total=total, unit=" records", desc=f"export {fmt}", file=sys.stderr) as bar:
+            if fmt == "warc":
+                with part.open("wb") as fh:
+                    n, missing = write_warc(s, Path(settings.data_dir) / "warc", doc_ids, fh, bar.update)
+                if missing:
+                    click.echo(f"{len(missing)} captures have no WARC file here (e.g. {missing[:5]})", err=True)
+            else:
+                with part.open("w", encoding="utf-8", newline="") as fh:
+                    write = write_csv if fmt == "csv" else write_jsonl
+                    n = write(version_records(s, doc_ids, latest_only), fh, bar.update)
+    part.replace(target)
+    click.echo(f"{n} records written to {target}")

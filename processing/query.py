@@ -22,6 +22,7 @@ _TOKEN = re.compile(r'-?"[^"]*"|-?“[^”]*”|-?「[^」]*」|\S+')
 _QUOTES = '"“”「」'
 _WORD = re.compile(r"\w")
 MAX_TERMS = 20
+SHORT_TOKEN = 3
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,14 @@ class Term:
         return fold(self.text)
 
     def tokens(self) -> list[str]:
-        """The full-text index tokens a matching version must have (search-mode jieba words)."""
-        return default_segmenter().index_text(self.key).split()
+        """Full-text index tokens every version containing the term has: its search-mode jieba
+        words of at most three characters (or all its words when none is that short). Longer
+        words are left out: in context jieba may join the term with its neighbours into a longer
+        dictionary word (全国文明城市 inside 全国文明城市测评体系), whose search tokens are its
+        2- and 3-character sub-words, never the term itself."""
+        words = default_segmenter().index_text(self.key).split()
+        short = [w for w in words if len(w) <= SHORT_TOKEN]
+        return sorted(set(short or words))
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,19 @@ class Query:
         return [t for group in self.groups for t in group]
 
     def matches(self, text: str) -> bool:
-        """True when ``text`` satisfies the query (every group has a term in it, no excluded term)."""
-        folded = fold(text)
-        return all(any(t.key in folded for t in g) for g in self.groups) and not any(
-            t.key in folded for t in self.excluded
-        )
+        """True when ``text`` satisfies the query (every group has a term in it, no excluded term).
+        A term found as written settles its group at once; the text is folded only when needed."""
+        folded: str | None = None
+
+        def has(t: Term) -> bool:
+            nonlocal folded
+            if t.text in text:
+                return True
+            if folded is None:
+                folded = fold(text)
+            return t.key in folded
+
+        return all(any(has(t) for t in g) for g in self.groups) and not any(has(t) for t in self.excluded)
 
 
 def parse_query(text: str) -> Query:

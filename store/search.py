@@ -148,7 +148,7 @@ def search_versions(
     if not query.groups or not all(any(t for t in g) for g in query.groups):
         return Results(0, [], {}, False)
     stmt = (
-        select(Version, Document.url, Document.current_version_id, Document.state, Source.name)
+        select(*_COLUMNS, Document.url, Document.current_version_id, Document.state, Source.name)
         .join(Document, Document.id == Version.document_id)
         .join(Source, Source.id == Document.source_id)
         .where(Version.id.in_(_fts_ids(session, query)))
@@ -161,7 +161,8 @@ def search_versions(
     truncated = len(rows) > CANDIDATES
     by_doc: dict[int, Hit] = {}
     current_text: dict[int, bool] = {}
-    for ver, url, current_id, state, source in rows[:CANDIDATES]:
+    for *cols, url, current_id, state, source in rows[:CANDIDATES]:
+        ver = _Row(*cols)  # plain columns: an ORM object per candidate costs more than the check
         if not query.matches(f"{ver.title or ''}\n{ver.text}"):
             continue
         if mode == "removed" and (ver.id == current_id or _current_matches(session, query, current_id, current_text)):
@@ -175,6 +176,27 @@ def search_versions(
     return Results(len(hits), hits[start : start + size], _facets(hits), truncated)
 
 
+_COLUMNS = (
+    Version.id, Version.document_id, Version.seq, Version.title, Version.text, Version.agency, Version.doc_number,
+    Version.publish_date, Version.written_date, Version.topic, Version.validity,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    document_id: int
+    seq: int
+    title: str | None
+    text: str
+    agency: str | None
+    doc_number: str | None
+    publish_date: str | None
+    written_date: str | None
+    topic: str | None
+    validity: str | None
+
+
 def _current_matches(session: Session, query: TextQuery, current_id: int | None, cache: dict[int, bool]) -> bool:
     if current_id is None:
         return False
@@ -184,7 +206,7 @@ def _current_matches(session: Session, query: TextQuery, current_id: int | None,
     return cache[current_id]
 
 
-def _hit(ver: Version, url: str, current_id: int | None, state: str, source: str, query: TextQuery) -> Hit:
+def _hit(ver: _Row, url: str, current_id: int | None, state: str, source: str, query: TextQuery) -> Hit:
     snips = [{"before": b, "hit": h, "after": a} for b, h, a in query.excerpts(ver.text)]
     return Hit(
         ver.document_id, url, source, ver.id, ver.seq, ver.id == current_id, ver.title, ver.agency, ver.doc_number,

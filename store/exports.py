@@ -1,0 +1,112 @@
+"""Exports of the archive (or of the documents a search found): CSV, JSONL, WARC — streamed.
+
+Rows are read in batches (``yield_per``) and written as they come, so memory stays constant
+whatever the archive's size. CSV carries the metadata of each version, JSONL one version per
+line with its text, hashes, capture time and URL; ``latest_only`` keeps each document's current
+version. WARC copies each capture's response record byte for byte out of the crawl's WARC files
+(each record is its own gzip member, so the concatenation is a valid ``.warc.gz``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from common.clock import beijing, to_utc
+from common.errors import StoreError
+from store.models import Capture, Document, Version
+from store.queries import META_FIELDS
+
+CSV_FIELDS = ("doc_id", "version_id", "seq", "current", "url", *META_FIELDS, "captured_at_utc", "captured_at_beijing",
+              "text_sha256", "raw_sha256", "chars")  # fmt: skip
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+def _versions(session: Session, doc_ids: Iterable[int] | None, latest_only: bool) -> Any:
+    q = (
+        select(Version, Document.url, Document.current_version_id, Capture.fetched_at, Capture.raw_sha256)
+        .join(Document, Document.id == Version.document_id)
+        .outerjoin(Capture, Capture.id == Version.capture_id)
+        .order_by(Version.document_id, Version.seq)
+    )
+    if doc_ids is not None:
+        q = q.where(Version.document_id.in_(list(doc_ids)))
+    if latest_only:
+        q = q.where(Version.id == Document.current_version_id)
+    return q
+
+
+def count_versions(session: Session, doc_ids: Iterable[int] | None = None, latest_only: bool = False) -> int:
+    """How many versions an export will write (for the progress bar)."""
+    sub = _versions(session, doc_ids, latest_only).order_by(None).subquery()
+    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def version_records(
+    session: Session, doc_ids: Iterable[int] | None = None, latest_only: bool = False
+) -> Iterator[dict[str, Any]]:
+    """One plain dict per version (metadata, text, hashes, capture time, URL), streamed."""
+    rows = session.execute(_versions(session, doc_ids, latest_only).execution_options(yield_per=BATCH))
+    for ver, url, current_id, fetched_at, raw_sha256 in rows:
+        at = to_utc(fetched_at or ver.created_at)
+        yield {
+            "doc_id": ver.document_id, "version_id": ver.id, "seq": ver.seq, "current": ver.id == current_id,
+            "url": url, **{f: getattr(ver, f) for f in META_FIELDS},
+            "captured_at_utc": at.isoformat(), "captured_at_beijing": beijing(at).isoformat(),
+            "text_sha256": ver.text_sha256, "raw_sha256": raw_sha256, "chars": len(ver.text), "text": ver.text,
+        }  # fmt: skip
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: IO[str], progress: Progress = lambda n: None) -> int:
+    """Metadata rows (no text) as CSV with a header; returns the number of rows."""
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    n = 0
+    for n, rec in enumerate(records, 1):  # noqa: B007  (n is the count afterwards)
+        writer.writerow(rec)
+        progress(1)
+    return n
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], progress: Progress = lambda n: None) -> int:
+    """One JSON object per line (UTF-8, Chinese kept readable); returns the number of lines."""
+    n = 0
+    for n, rec in enumerate(records, 1):  # noqa: B007
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        progress(1)
+    return n
+
+
+def write_warc(
+    session: Session, warc_dir: Path, doc_ids: Iterable[int] | None, out: IO[bytes],
+    progress: Progress = lambda n: None,
+) -> tuple[int, list[int]]:  # fmt: skip
+    """The response records of the captures of the documents (all when ``doc_ids`` is None);
+    returns (records written, ids of captures whose WARC file is missing)."""
+    q = select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length).where(
+        Capture.warc_file.is_not(None)
+    )
+    if doc_ids is not None:
+        q = q.where(Capture.document_id.in_(list(doc_ids)))
+    written, missing = 0, []
+    for cap_id, name, offset, length in session.execute(q.order_by(Capture.id).execution_options(yield_per=BATCH)):
+        path = warc_dir / Path(name or "-").name  # a bare file name: never a path from the database
+        if not path.is_file() or offset is None or not length:
+            missing.append(cap_id)
+            continue
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            record = fh.read(length)
+        if len(record) != length:
+            raise StoreError(f"capture {cap_id}: {path} is shorter than its record ({offset}+{length}); run verify")
+        out.write(record)
+        written += 1
+        progress(1)
+    return written, missing
