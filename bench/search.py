@@ -28,6 +28,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from processing.analyse import search_text
 from processing.normalize import text_sha256
 from processing.query import parse_query
 from processing.segment import default_segmenter
@@ -36,7 +37,8 @@ from sim.content import generate_policy
 from store.db import make_engine, session_factory, transaction
 from store.models import Capture, Document, Source, Version
 from store.schema import upgrade
-from store.search import TextQuery, search_versions
+from store.search import search_versions
+from web.searching import text_query
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 COMMON = ("建设", "管理", "服务", "机制", "工作", "发展", "推进", "完善", "监管", "考核", "平台", "数据")
@@ -92,7 +94,8 @@ def build(url: str, n: int, seed: int = 7) -> None:
             vers.append({"id": i + 1, "document_id": i + 1, "seq": 1, "capture_id": i + 1, "created_at": at,
                          "text": body, "text_sha256": text_sha256(body), "meta_sha256": "m", "title": g.title,
                          "agency": g.agency, "publish_date": at.date().isoformat(), "attachments": [], "page_meta": {},
-                         "index_text": seg.index_text(g.title + " " + body)})  # fmt: skip
+                         "index_text": seg.index_text(g.title + " " + body),
+                         "search_text": search_text(g.title, body)})  # fmt: skip
         with transaction(sessions) as s:
             s.execute(insert(Document), docs)
             s.execute(insert(Capture), caps)
@@ -114,7 +117,7 @@ LIKE = text(  # title and text, as the search checks them
 def run_one(sessions: sessionmaker[Session], q: str) -> tuple[float, float, int]:
     """(our ms, scan ms, documents found) for one query; exits when the two disagree."""
     parsed = parse_query(q)
-    tq = TextQuery(parsed.index_groups(), parsed.matches, parsed.excerpts)
+    tq = text_query(parsed)
     a, b = (f"%{t.key}%" for t in parsed.terms)
     with sessions() as s:
         start = time.perf_counter()

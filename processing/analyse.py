@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from processing.decode import decode_html
 from processing.extract import extract
+from processing.match import fold
 from processing.normalize import metadata_sha256, text_sha256, title_key
 from processing.segment import default_segmenter
 from processing.similarity import signature
@@ -52,7 +53,13 @@ def build_content(extracted: Extracted) -> Content:
         index_text=index_text,
         hits=find_terms(extracted.text),
         sketch=signature(index_text.split()),
+        search_text=search_text(meta.title, extracted.text),
     )
+
+
+def search_text(title: str | None, text: str) -> str:
+    """The folded title and text that search matches terms against (``processing.query``)."""
+    return fold(f"{title or ''}\n{text}")
 
 
 def is_versioned(extracted: Extracted) -> bool:

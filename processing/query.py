@@ -59,6 +59,14 @@ class Query:
         """Per group, per term, the index tokens (what the full-text index is asked for)."""
         return tuple(tuple(tuple(t.tokens()) for t in g) for g in self.groups)
 
+    def keys(self) -> tuple[tuple[str, ...], ...]:
+        """Per group, the folded terms: what is looked for in a version's folded search text."""
+        return tuple(tuple(dict.fromkeys(t.key for t in g)) for g in self.groups)
+
+    def excluded_keys(self) -> tuple[str, ...]:
+        """The excluded terms, folded."""
+        return tuple(dict.fromkeys(t.key for t in self.excluded))
+
     def excerpts(self, text: str) -> list[tuple[str, str, str]]:
         """(before, hit, after) excerpts of the positive terms in ``text``."""
         return [(s.before, s.hit, s.after) for s in snippets(text, self.terms)]

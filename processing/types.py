@@ -116,6 +116,7 @@ class Content:
     index_text: str
     hits: tuple[KeywordHit, ...] = ()
     sketch: bytes | None = None
+    search_text: str = ""  # title and text folded (processing.match.fold): what search checks with LIKE
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,7 @@ class Version(Base):
     attachments: Mapped[list[Any]] = mapped_column(default=list)
     page_meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     index_text: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")  # folded title + text, for exact search
     sketch: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 

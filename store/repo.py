@@ -263,6 +263,7 @@ def version_values(doc_id: int, cap_id: int, content: Content, at: datetime, seq
         "validity": meta.validity,
         "attachments": [{"url": a.url, "name": a.name, "ext": a.ext} for a in content.extracted.attachments],
         "page_meta": dict(content.extracted.page_meta), "index_text": content.index_text, "sketch": content.sketch,
+        "search_text": content.search_text,
     }  # fmt: skip
 
 

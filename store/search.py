@@ -1,8 +1,8 @@
 """Full-text search over every version of every document, with filters, modes and facets.
 
 The index (SQLite FTS5 / PostgreSQL tsvector, both over the jieba search tokens in
-``version.index_text``) gives candidate versions; each candidate's text is then checked against
-the query itself (:meth:`processing.query.Query.matches`), so a hit is a real occurrence. Filters
+``version.index_text``) gives candidate versions; each candidate is then checked in SQL with
+``LIKE`` on its folded title and text (``version.search_text``), so a hit is a real occurrence. Filters
 run in SQL. Results are documents, each with its newest matching version and the numbers of all
 its matching versions. Modes:
 
@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, column, exists, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, and_, column, exists, or_, select, text
+from sqlalchemy.orm import Session, aliased
 
 from store.models import Document, Event, KeywordHit, Source, Version
 
@@ -32,11 +32,13 @@ CANDIDATES = 5000  # versions read per query at most; results say when the cap w
 @dataclass(frozen=True)
 class TextQuery:
     """A parsed query as the store needs it (built from :mod:`processing.query` by the caller):
-    per AND-group, per OR-term, the index tokens a candidate must have; the exact check of a
-    text; and the excerpts (before, hit, after) to show."""
+    per AND-group, per OR-term, the index tokens a candidate must have; per group the folded
+    terms, one of which a version's folded ``search_text`` must contain; the folded excluded
+    terms; and the excerpts (before, hit, after) to show."""
 
     groups: tuple[tuple[tuple[str, ...], ...], ...]
-    matches: Callable[[str], bool]
+    keys: tuple[tuple[str, ...], ...]  # per group, the folded terms
+    excluded_keys: tuple[str, ...]
     excerpts: Callable[[str], list[tuple[str, str, str]]]
 
 
@@ -144,73 +146,65 @@ def _filtered(stmt: Any, f: Filters) -> Any:
 def search_versions(
     session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any", page: int = 1, size: int = 20
 ) -> Results:
-    """Documents matching ``query`` (see the module doc); ``page`` counts from 1."""
+    """Documents matching ``query`` (see the module doc); ``page`` counts from 1. The exact check
+    is ``LIKE`` on the candidates' folded ``search_text``, in the database; only the page's hits
+    are read for their excerpts."""
     if not query.groups or not all(any(t for t in g) for g in query.groups):
         return Results(0, [], {}, False)
     stmt = (
-        select(*_COLUMNS, Document.url, Document.current_version_id, Document.state, Source.name)
+        select(*_LIGHT, Document.url, Document.current_version_id, Document.state, Source.name)
         .join(Document, Document.id == Version.document_id)
         .join(Source, Source.id == Document.source_id)
-        .where(Version.id.in_(_fts_ids(session, query)))
+        .where(Version.id.in_(_fts_ids(session, query)), _contains(Version, query))
         .order_by(Version.id.desc())
         .limit(CANDIDATES + 1)
     )
     if mode == "current":
         stmt = stmt.where(Version.id == Document.current_version_id)
+    if mode == "removed":  # the current version no longer has it
+        cur = aliased(Version)
+        stmt = stmt.join(cur, cur.id == Document.current_version_id).where(Version.id != cur.id, ~_contains(cur, query))
     rows = session.execute(_filtered(stmt, filters)).all()
-    truncated = len(rows) > CANDIDATES
     by_doc: dict[int, Hit] = {}
-    current_text: dict[int, bool] = {}
-    for *cols, url, current_id, state, source in rows[:CANDIDATES]:
-        ver = _Row(*cols)  # plain columns: an ORM object per candidate costs more than the check
-        if not query.matches(f"{ver.title or ''}\n{ver.text}"):
-            continue
-        if mode == "removed" and (ver.id == current_id or _current_matches(session, query, current_id, current_text)):
-            continue
-        hit = by_doc.get(ver.document_id)
+    for r in rows[:CANDIDATES]:
+        hit = by_doc.get(r.document_id)
         if hit is None:
-            by_doc[ver.document_id] = hit = _hit(ver, url, current_id, state, source, query)
-        hit.matching_versions.append(ver.seq)
+            by_doc[r.document_id] = hit = _hit(r)
+        hit.matching_versions.append(r.seq)
     hits = sorted(by_doc.values(), key=lambda h: (h.publish_date or h.written_date or "", h.doc_id), reverse=True)
     start = (max(page, 1) - 1) * size
-    return Results(len(hits), hits[start : start + size], _facets(hits), truncated)
+    shown = hits[start : start + size]
+    _add_excerpts(session, query, shown)
+    return Results(len(hits), shown, _facets(hits), len(rows) > CANDIDATES)
 
 
-_COLUMNS = (
-    Version.id, Version.document_id, Version.seq, Version.title, Version.text, Version.agency, Version.doc_number,
+_LIGHT = (
+    Version.id, Version.document_id, Version.seq, Version.title, Version.agency, Version.doc_number,
     Version.publish_date, Version.written_date, Version.topic, Version.validity,
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    document_id: int
-    seq: int
-    title: str | None
-    text: str
-    agency: str | None
-    doc_number: str | None
-    publish_date: str | None
-    written_date: str | None
-    topic: str | None
-    validity: str | None
+def _contains(ver: Any, query: TextQuery) -> Any:
+    """Every group has one of its folded terms in the version's folded text, no excluded one has."""
+    has = [or_(*(ver.search_text.contains(k, autoescape=True) for k in group)) for group in query.keys]
+    return and_(*has, *(~ver.search_text.contains(k, autoescape=True) for k in query.excluded_keys))
 
 
-def _current_matches(session: Session, query: TextQuery, current_id: int | None, cache: dict[int, bool]) -> bool:
-    if current_id is None:
-        return False
-    if current_id not in cache:
-        ver = session.get(Version, current_id)
-        cache[current_id] = bool(ver) and query.matches(f"{ver.title or ''}\n{ver.text}")  # type: ignore[union-attr]
-    return cache[current_id]
+def _add_excerpts(session: Session, query: TextQuery, hits: list[Hit]) -> None:
+    if not hits:
+        return
+    q = select(Version.id, Version.text).where(Version.id.in_([h.version_id for h in hits]))
+    texts: dict[int, str] = {}
+    for vid, body in session.execute(q):
+        texts[vid] = body
+    for h in hits:
+        h.snippets = [{"before": b, "hit": x, "after": a} for b, x, a in query.excerpts(texts.get(h.version_id, ""))]
 
 
-def _hit(ver: _Row, url: str, current_id: int | None, state: str, source: str, query: TextQuery) -> Hit:
-    snips = [{"before": b, "hit": h, "after": a} for b, h, a in query.excerpts(ver.text)]
+def _hit(r: Any) -> Hit:
     return Hit(
-        ver.document_id, url, source, ver.id, ver.seq, ver.id == current_id, ver.title, ver.agency, ver.doc_number,
-        ver.publish_date, ver.written_date, ver.topic, ver.validity, state, snippets=snips,
+        r.document_id, r.url, r.name, r.id, r.seq, r.id == r.current_version_id, r.title, r.agency, r.doc_number,
+        r.publish_date, r.written_date, r.topic, r.validity, r.state,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.clock import parse_instant
-from processing.query import parse_query
+from processing.query import Query, parse_query
 from store.search import MODES, Filters, Results, TextQuery, search_versions
 
 FILTER_FIELDS = ("agency", "topic", "validity", "written_from", "written_to", "published_from", "published_to",
@@ -69,8 +69,12 @@ def run_search(session: Session, req: SearchRequest) -> Results:
         captured_from=_instant(params.get("captured_from"), "captured_from"),
         captured_to=_instant(params.get("captured_to"), "captured_to"),
     )
-    text_query = TextQuery(query.index_groups(), query.matches, query.excerpts)
-    return search_versions(session, text_query, filters, req.mode, req.page, req.size)
+    return search_versions(session, text_query(query), filters, req.mode, req.page, req.size)
+
+
+def text_query(query: Query) -> TextQuery:
+    """What the store needs of a parsed query."""
+    return TextQuery(query.index_groups(), query.keys(), query.excluded_keys(), query.excerpts)
 
 
 def _is_date(value: str) -> bool:

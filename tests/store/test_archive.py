@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from common.errors import StoreNotInitialised
+from processing.analyse import search_text
 from processing.query import parse_query
 from processing.segment import default_segmenter
 from processing.types import Extracted, KeywordHit, Metadata, PageKind
@@ -24,7 +25,8 @@ from store.repo import (
     find_moved_from,
     move_document,
 )
-from store.search import TextQuery, search_versions
+from store.search import search_versions
+from web.searching import text_query
 
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 URL = "http://127.0.0.1:9/zhengce/content/202603/content_7000001.htm"
@@ -48,6 +50,7 @@ def content(text: str, title: str = "关于推进社会信用体系建设的意�
         title,
         default_segmenter().index_text(title + text),
         (KeywordHit("社会信用体系", "social_credit", 1),),
+        search_text=search_text(title, text),
     )
 
 
@@ -98,7 +101,7 @@ def test_search_finds_every_version_including_removed_text(sessions):
     def search(q, mode="any"):
         query = parse_query(q)
         with sessions() as s:
-            results = search_versions(s, TextQuery(query.index_groups(), query.matches, query.excerpts), mode=mode)
+            results = search_versions(s, text_query(query), mode=mode)
         return [(h.seq, h.current, h.matching_versions) for h in results.hits]
 
     assert search("失信被执行人") == [(1, False, [1])]

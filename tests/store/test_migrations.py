@@ -42,3 +42,35 @@ def test_0010_moves_keyword_lists_into_watch_rules_and_keeps_alerts(db_url):
         ))  # fmt: skip
         assert conn.execute(text("SELECT MAX(id) FROM alert")).scalar() == 2
     engine.dispose()
+
+
+def test_0011_fills_the_folded_search_text_of_existing_versions(db_url):
+    from processing.analyse import search_text
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0010")
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO source (id, name, kind, config, created_at) VALUES (1, 's', 'urls', '{}', '2026-03-02')")
+        )
+        conn.execute(text(
+            "INSERT INTO document (id, source_id, host, url, first_seen, state, failures, listed) "
+            "VALUES (1, 1, 'h', 'http://h/1', '2026-03-02', 'active', 0, false)"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO capture (id, source_id, document_id, url, final_url, status, outcome, fetched_at, "
+            "headers, raw_size, replacement_chars) "
+            "VALUES (1, 1, 1, 'http://h/1', 'http://h/1', 200, 'ok', '2026-03-02', '{}', 0, 0)"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO version (id, document_id, seq, capture_id, created_at, text, text_sha256, meta_sha256, "
+            "title, attachments, page_meta, index_text) "
+            "VALUES (1, 1, 1, 1, '2026-03-02', :body, 't', 'm', :title, '[]', '{}', '')"
+        ), {"body": "加强ＣＯＶＩＤ－19防控", "title": "关于 疫情防控的通知"})  # fmt: skip
+    upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT search_text FROM version WHERE id = 1")).scalar()
+    assert (
+        stored == search_text("关于 疫情防控的通知", "加强ＣＯＶＩＤ－19防控") == "关于疫情防控的通知\n加强covid-19防控"
+    )
+    engine.dispose()
