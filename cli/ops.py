@@ -42,12 +42,13 @@ def _print_status(data: dict[str, Any]) -> None:
     def when(t: Any) -> str:
         return f"{t:%Y-%m-%d %H:%M} UTC" if t else "—"
 
-    click.echo(f"{'source':<24}{'last run':<22}{'outcome':<22}{'next run':<22}{'due':>6}")
+    click.echo(f"{'source':<24}{'last run':<22}{'outcome':<32}{'next run':<22}{'due':>6}")
     for row in data["sources"]:
         job, crawl = row["last_job"] or {}, row["last_crawl"] or {}
-        outcome = f"{job.get('status', '—')}" + (f", crawl {crawl['status']}, +{crawl['new']} new" if crawl else "")
+        crawled = f"crawl {crawl['status']}, +{crawl['new']} new" if crawl else ""
+        outcome = ", ".join(filter(None, [job.get("status"), crawled])) or "—"  # job: only under the daemon
         click.echo(
-            f"{row['source']:<24}{when(job.get('started_at') or crawl.get('started_at')):<22}{outcome:<22}"
+            f"{row['source']:<24}{when(job.get('started_at') or crawl.get('started_at')):<22}{outcome:<32}"
             f"{when(row['next_run']):<22}{row['documents_due']:>6}"
         )
     archive = data["archive"]
