@@ -10,6 +10,7 @@ version. WARC copies each capture's response record byte for byte out of the cra
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -64,24 +65,57 @@ def version_records(
         }  # fmt: skip
 
 
+def csv_chunks(records: Iterable[dict[str, Any]], every: int = 100) -> Iterator[str]:
+    """CSV text (header first, metadata only, no text) in chunks of ``every`` rows."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for i, rec in enumerate(records, 1):
+        writer.writerow(rec)
+        if i % every == 0:
+            yield _drain(buf)
+    yield _drain(buf)
+
+
+def jsonl_chunks(records: Iterable[dict[str, Any]], every: int = 100) -> Iterator[str]:
+    """One JSON object per line (UTF-8, Chinese kept readable), in chunks of ``every`` lines."""
+    lines: list[str] = []
+    for rec in records:
+        lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
+        if len(lines) >= every:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
+
+
+def _drain(buf: io.StringIO) -> str:
+    text = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return text
+
+
+def _counted(records: Iterable[dict[str, Any]], progress: Progress, seen: list[int]) -> Iterator[dict[str, Any]]:
+    for rec in records:
+        seen[0] += 1
+        progress(1)
+        yield rec
+
+
 def write_csv(records: Iterable[dict[str, Any]], out: IO[str], progress: Progress = lambda n: None) -> int:
     """Metadata rows (no text) as CSV with a header; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    n = 0
-    for n, rec in enumerate(records, 1):  # noqa: B007  (n is the count afterwards)
-        writer.writerow(rec)
-        progress(1)
-    return n
+    seen = [0]
+    for chunk in csv_chunks(_counted(records, progress, seen)):
+        out.write(chunk)
+    return seen[0]
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], progress: Progress = lambda n: None) -> int:
-    """One JSON object per line (UTF-8, Chinese kept readable); returns the number of lines."""
-    n = 0
-    for n, rec in enumerate(records, 1):  # noqa: B007
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        progress(1)
-    return n
+    """One JSON object per line; returns the number of lines."""
+    seen = [0]
+    for chunk in jsonl_chunks(_counted(records, progress, seen)):
+        out.write(chunk)
+    return seen[0]
 
 
 def write_warc(

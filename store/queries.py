@@ -36,9 +36,11 @@ def event_dict(ev: Event) -> dict[str, Any]:
     }
 
 
-def events(session: Session, since: datetime | None = None, kinds: list[str] | None = None) -> list[dict[str, Any]]:
-    """Events in time order, optionally since an instant and of some kinds."""
-    q = select(Event).order_by(Event.at, Event.id)
+def events(
+    session: Session, since: datetime | None = None, kinds: list[str] | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Events in time order, optionally since an instant, of some kinds, at most ``limit``."""
+    q = select(Event).order_by(Event.at, Event.id).limit(limit)
     if since is not None:
         q = q.where(Event.at >= since)
     if kinds:

@@ -6,16 +6,21 @@ Every answer is plain data from the shared query layer (:mod:`store.queries`,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.clock import parse_instant
+from common.errors import ConfigError
 from processing.diff import word_diff
 from processing.segment import default_segmenter
+from store.exports import csv_chunks, jsonl_chunks, version_records
 from store.queries import events, history, version_detail
-from store.search import MODES
+from store.search import CANDIDATES, MODES
 from web.searching import BadSearch, SearchRequest, run_search
 
 DIFF_MAX_CHARS = 400_000
@@ -31,6 +36,13 @@ def diff_of(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "from_version": old["version_id"], "to_version": new["version_id"], "metadata": meta,
         "inserted_chars": d.inserted_chars, "deleted_chars": d.deleted_chars, "ops": [list(op) for op in d.ops],
     }  # fmt: skip
+
+
+def _stream(sessions: sessionmaker[Session], doc_ids: list[int] | None, latest_only: bool, fmt: str) -> Iterator[str]:
+    """Export text as it is read (one session held for the stream)."""
+    with sessions() as s:
+        chunks = csv_chunks if fmt == "csv" else jsonl_chunks
+        yield from chunks(version_records(s, doc_ids, latest_only))
 
 
 def api_router(sessions: sessionmaker[Session]) -> APIRouter:
@@ -86,6 +98,25 @@ def api_router(sessions: sessionmaker[Session]) -> APIRouter:
             raise HTTPException(422, "the two versions belong to different documents")
         return diff_of(old, new)
 
+    @api.get("/export", response_model=None)
+    def export(
+        request: Request,
+        q: str = Query("", description="a search (as /search); empty: the whole archive"),
+        format: str = Query("jsonl", pattern="^(csv|jsonl)$"),
+        latest_only: bool = Query(False),
+    ) -> StreamingResponse:
+        """The versions of the documents a search finds (or of all documents), streamed as CSV
+        (metadata) or JSONL (one version per line, with text, hashes, capture time, URL)."""
+        req = replace(SearchRequest.from_params(request.query_params), size=CANDIDATES)
+        try:
+            with sessions() as s:
+                doc_ids = [h.doc_id for h in run_search(s, req).hits] if q.strip() else None
+        except BadSearch as exc:
+            raise HTTPException(422, str(exc)) from exc
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
+        headers = {"Content-Disposition": f'attachment; filename="policywatch-export.{format}"'}
+        return StreamingResponse(_stream(sessions, doc_ids, latest_only, format), media_type=media, headers=headers)
+
     @api.get("/events")
     def event_list(
         since: str | None = Query(None, description="ISO-8601 instant"), kind: list[str] = Query([])
@@ -93,9 +124,9 @@ def api_router(sessions: sessionmaker[Session]) -> APIRouter:
         """Events in time order (up to 1,000 from ``since``)."""
         try:
             at = parse_instant(since) if since else None
-        except ValueError as exc:
+        except ConfigError as exc:
             raise HTTPException(422, f"since: {since!r} is not an ISO-8601 instant") from exc
         with sessions() as s:
-            return events(s, at, kind or None)[:1000]
+            return events(s, at, kind or None, limit=1000)
 
     return api

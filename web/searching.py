@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from common.clock import parse_instant
+from common.errors import ConfigError
 from processing.query import Query, parse_query
 from store.search import MODES, Filters, Results, TextQuery, search_versions
 
@@ -50,7 +51,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
         return None
     try:
         return parse_instant(value if "T" in value else f"{value}T00:00:00+08:00")
-    except ValueError as exc:
+    except ConfigError as exc:
         raise BadSearch(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO-8601 instant") from exc
 
 

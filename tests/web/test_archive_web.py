@@ -72,7 +72,11 @@ def test_search_finds_text_in_any_version_current_only_or_removed(client):
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"q": "x", "mode": "all"}, "mode must be one of"), ({"q": "x", "published_from": "2026/01/01"}, "not a date")],
+    [
+        ({"q": "x", "mode": "all"}, "mode must be one of"),
+        ({"q": "x", "published_from": "2026/01/01"}, "not a date"),
+        ({"q": "x", "captured_from": "last week"}, "captured_from"),
+    ],
 )
 def test_bad_search_parameters_are_422_with_the_reason(client, params, message):
     r = client.get("/api/v1/search", params=params)
@@ -140,3 +144,22 @@ def test_an_unexpected_failure_is_a_page_without_a_traceback(sessions, monkeypat
         page = c.get("/documents/1")
     assert page.status_code == 500 and "logged" in page.text
     assert "secret internals" not in page.text and "Traceback" not in page.text
+
+
+def test_api_export_streams_csv_and_jsonl_for_a_query(client):
+    import csv
+    import io
+    import json
+
+    r = client.get("/api/v1/export", params={"q": "守信联合激励", "format": "jsonl"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in r.text.splitlines()]
+    assert [(x["doc_id"], x["seq"]) for x in rows] == [(client.ids["revised"], 1), (client.ids["revised"], 2)]
+    assert rows[0]["text"] == V1 and rows[0]["captured_at_beijing"].endswith("+08:00")
+    table = client.get("/api/v1/export", params={"format": "csv", "latest_only": "true"})
+    assert table.headers["content-disposition"].startswith("attachment;")
+    latest = list(csv.DictReader(io.StringIO(table.text)))
+    assert len(latest) == 3 and {x["seq"] for x in latest} == {"1", "2"} and "text" not in latest[0]
+    assert client.get("/api/v1/export", params={"format": "xml"}).status_code == 422
+    assert client.get("/api/v1/events", params={"since": "yesterday"}).status_code == 422
+    assert len(client.get("/api/v1/events").json()) == 4
