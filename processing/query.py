@@ -76,21 +76,6 @@ class Query:
         """Every positive term, in order."""
         return [t for group in self.groups for t in group]
 
-    def matches(self, text: str) -> bool:
-        """True when ``text`` satisfies the query (every group has a term in it, no excluded term).
-        A term found as written settles its group at once; the text is folded only when needed."""
-        folded: str | None = None
-
-        def has(t: Term) -> bool:
-            nonlocal folded
-            if t.text in text:
-                return True
-            if folded is None:
-                folded = fold(text)
-            return t.key in folded
-
-        return all(any(has(t) for t in g) for g in self.groups) and not any(has(t) for t in self.excluded)
-
 
 def parse_query(text: str) -> Query:
     """Parse the query language above; empty terms are dropped, at most ``MAX_TERMS`` kept."""

@@ -112,6 +112,22 @@ def test_search_finds_every_version_including_removed_text(sessions):
     assert search("健康码") == []
 
 
+def test_search_folds_width_and_spacing_and_honours_every_part(sessions):
+    texts = ["推进社会信用体系建设，ＣＯＶＩＤ－19 防控", "推进社会 信用体系建设，健康码", "推进社会信用体系建设",
+             "社会信用体系、健康码、失信被执行人"]  # fmt: skip
+    with transaction(sessions) as s:
+        src = ensure_source(s, "sim-govcn", "govcn", {"start_urls": []}, T0)
+        for i, body in enumerate(texts):
+            c = content(body, title="通知")
+            doc = create_document(s, src.id, f"{URL}?{i}", T0, c)
+            add_version(s, doc, add_capture(s, src.id, None, record(f"{URL}?{i}"), document_id=doc.id), c, T0)
+    query = parse_query("社会信用体系 健康码 OR covid-19 -失信被执行人")
+    with sessions() as s:
+        found = {h.url for h in search_versions(s, text_query(query)).hits}
+    # not the third (its OR group has no term in it), not the fourth (an excluded term)
+    assert found == {f"{URL}?0", f"{URL}?1"}
+
+
 def test_history_and_events_are_json_ready(sessions):
     with transaction(sessions) as s:
         add_doc(s)
