@@ -303,12 +303,50 @@ def unblock(ctx: click.Context, host: str) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Run the web application (the unsubscribe links of alert mails) until interrupted."""
+    """Run the web application (archive search, sign-in, subscriptions, the unsubscribe links of
+    alert mails) until interrupted."""
     import uvicorn
 
+    from alerts.signin import sign_in_mailer
+    from store.accounts import LINK_TTL
     from web.app import create_app
 
-    uvicorn.run(create_app(_settings(ctx), _sessions(ctx)), host=host, port=port, log_level="info")
+    settings = _settings(ctx)
+    if not settings.secret_key:
+        click.echo("warning: POLICYWATCH_SECRET_KEY is not set: sign-in mail and unsubscribe links will not work",
+                   err=True)  # fmt: skip
+    mailer = sign_in_mailer(settings, int(LINK_TTL.total_seconds() // 60))
+    uvicorn.run(create_app(settings, _sessions(ctx), mailer), host=host, port=port, log_level="info")
+
+
+@main.group()
+def admin() -> None:
+    """Admins of the web app: they manage sources and every subscriber."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.pass_context
+def admin_create(ctx: click.Context, email: str) -> None:
+    """Make EMAIL an admin (they sign in with a link mailed to that address)."""
+    from store.accounts import create_admin
+    from store.db import transaction
+
+    with transaction(_sessions(ctx)) as s:
+        added = create_admin(s, email, clock.now())
+    where = _settings(ctx).base_url.rstrip("/") + "/signin"
+    click.echo(f"{email} is {'now' if added else 'already'} an admin; they sign in at {where}")
+
+
+@admin.command("list")
+@click.pass_context
+def admin_list(ctx: click.Context) -> None:
+    """Print every admin address."""
+    from store.accounts import admins
+
+    with _sessions(ctx)() as s:
+        for email in admins(s):
+            click.echo(email)
 
 
 @main.group()

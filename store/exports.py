@@ -118,28 +118,38 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], progress: Progr
     return seen[0]
 
 
-def write_warc(
-    session: Session, warc_dir: Path, doc_ids: Iterable[int] | None, out: IO[bytes],
-    progress: Progress = lambda n: None,
-) -> tuple[int, list[int]]:  # fmt: skip
-    """The response records of the captures of the documents (all when ``doc_ids`` is None);
-    returns (records written, ids of captures whose WARC file is missing)."""
+def warc_records(session: Session, warc_dir: Path, doc_ids: Iterable[int] | None) -> Iterator[tuple[int, bytes | None]]:
+    """(capture id, its WARC response record byte for byte) for the captures of the documents (all
+    when ``doc_ids`` is None); the record is None when its WARC file is missing."""
     q = select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length).where(
         Capture.warc_file.is_not(None)
     )
     if doc_ids is not None:
         q = q.where(Capture.document_id.in_(list(doc_ids)))
-    written, missing = 0, []
     for cap_id, name, offset, length in session.execute(q.order_by(Capture.id).execution_options(yield_per=BATCH)):
         path = warc_dir / Path(name or "-").name  # a bare file name: never a path from the database
         if not path.is_file() or offset is None or not length:
-            missing.append(cap_id)
+            yield cap_id, None
             continue
         with path.open("rb") as fh:
             fh.seek(offset)
             record = fh.read(length)
         if len(record) != length:
             raise StoreError(f"capture {cap_id}: {path} is shorter than its record ({offset}+{length}); run verify")
+        yield cap_id, record
+
+
+def write_warc(
+    session: Session, warc_dir: Path, doc_ids: Iterable[int] | None, out: IO[bytes],
+    progress: Progress = lambda n: None,
+) -> tuple[int, list[int]]:  # fmt: skip
+    """Write :func:`warc_records` to ``out``; returns (records written, ids of captures whose WARC
+    file is missing)."""
+    written, missing = 0, []
+    for cap_id, record in warc_records(session, warc_dir, doc_ids):
+        if record is None:
+            missing.append(cap_id)
+            continue
         out.write(record)
         written += 1
         progress(1)

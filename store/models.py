@@ -6,6 +6,7 @@ Source ─< Document ─< Version ─< KeywordHit
            └──< Capture (append-only: raw bytes, hashes, WARC reference; of a page or an attachment)
 Event (derived) ─< Alert (outbox) >─ Subscriber ─< WatchRule;  Digest ─< Alert (daily digests)
 CrawlRun, HostStatus, ListingSighting: crawl bookkeeping; JobRun: daemon job outcomes.
+Admin, SignInToken, WebSession: who may sign in to the web app and manage what.
 """
 
 from __future__ import annotations
@@ -380,3 +381,37 @@ class JobRun(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")  # running ok failed timeout busy
     exit_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Admin(Base):
+    """An address allowed to manage sources and every subscriber (``policywatch admin create``)."""
+
+    __tablename__ = "admin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInToken(Base):
+    """A magic sign-in link sent by mail: only its SHA-256 is kept; used once, before it expires."""
+
+    __tablename__ = "sign_in_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str] = mapped_column(String(64), default="", index=True)  # requesting address, for rate limits
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the archive only its SHA-256."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -77,7 +77,8 @@ def _check_prefs(p: DeliveryPrefs) -> None:
             raise StoreError(f"time zone {p.timezone!r} is unknown; use an IANA name such as Asia/Shanghai") from exc
 
 
-def _check_email(email: str) -> str:
+def check_email(email: str) -> str:
+    """``email`` stripped; StoreError when it is not a mailable (ASCII) address."""
     email = email.strip()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or any(c.isspace() or c in "<>,;\"'@" for c in local + domain):
@@ -97,7 +98,7 @@ def subscriber_by_email(session: Session, email: str) -> Subscriber | None:
 
 def upsert_subscriber(session: Session, email: str, at: datetime, prefs: DeliveryPrefs = DeliveryPrefs()) -> Subscriber:
     """Create a subscriber or update their preferences; an unsubscribed address is subscribed again."""
-    email = _check_email(email)
+    email = check_email(email)
     _check_prefs(prefs)
     sub = subscriber_by_email(session, email)
     if sub is None:
@@ -148,6 +149,12 @@ def rules_of(session: Session, subscriber_id: int) -> list[WatchRule]:
     """A subscriber's rules, oldest first."""
     q = select(WatchRule).where(WatchRule.subscriber_id == subscriber_id).order_by(WatchRule.id)
     return list(session.scalars(q))
+
+
+def delete_rule(session: Session, subscriber_id: int, rule_id: int) -> bool:
+    """Remove rule ``rule_id`` if it belongs to ``subscriber_id`` (never anyone else's); True if removed."""
+    q = delete(WatchRule).where(WatchRule.id == rule_id, WatchRule.subscriber_id == subscriber_id)
+    return bool(session.execute(q).rowcount)  # type: ignore[attr-defined]
 
 
 def unsubscribe(session: Session, email: str, at: datetime) -> bool:

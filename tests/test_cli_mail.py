@@ -110,3 +110,12 @@ def test_status_shows_sources_blocked_hosts_and_the_backlog(cfg):
     data = json.loads(run(cfg, "status", "--json"))
     assert data["sources"][0]["source"] == "tianjin" and data["sources"][0]["last_job"] is None
     assert data["outbox"] == {"alerts pending": 1, "digest items pending": 1} and data["archive"]["documents"] == 1
+
+
+def test_admin_create_and_list(cfg):
+    assert "r@example.org is now an admin; they sign in at http://127.0.0.1:8000/signin" in run(
+        cfg, "admin", "create", "r@example.org"
+    )
+    assert "already an admin" in run(cfg, "admin", "create", "r@example.org")
+    assert "is not an e-mail address" in run(cfg, "admin", "create", "nobody", ok=False)
+    assert run(cfg, "admin", "list").split() == ["r@example.org"]

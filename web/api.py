@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -18,7 +19,7 @@ from common.clock import parse_instant
 from common.errors import ConfigError
 from processing.diff import word_diff
 from processing.segment import default_segmenter
-from store.exports import csv_chunks, jsonl_chunks, version_records
+from store.exports import csv_chunks, jsonl_chunks, version_records, warc_records
 from store.queries import events, history, version_detail
 from store.search import CANDIDATES, MODES
 from web.searching import BadSearch, SearchRequest, run_search
@@ -45,8 +46,16 @@ def _stream(sessions: sessionmaker[Session], doc_ids: list[int] | None, latest_o
         yield from chunks(version_records(s, doc_ids, latest_only))
 
 
-def api_router(sessions: sessionmaker[Session]) -> APIRouter:
-    """The ``/api/v1`` routes over one archive."""
+def _warc_stream(sessions: sessionmaker[Session], warc_dir: Path, doc_ids: list[int] | None) -> Iterator[bytes]:
+    """The captures' WARC records as they are read (captures whose WARC file is missing are left out)."""
+    with sessions() as s:
+        for _cap_id, record in warc_records(s, warc_dir, doc_ids):
+            if record is not None:
+                yield record
+
+
+def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
+    """The ``/api/v1`` routes over one archive (its WARC files in ``warc_dir``)."""
     api = APIRouter(prefix="/api/v1", tags=["archive"])
 
     @api.get("/search")
@@ -102,19 +111,23 @@ def api_router(sessions: sessionmaker[Session]) -> APIRouter:
     def export(
         request: Request,
         q: str = Query("", description="a search (as /search); empty: the whole archive"),
-        format: str = Query("jsonl", pattern="^(csv|jsonl)$"),
+        format: str = Query("jsonl", pattern="^(csv|jsonl|warc)$"),
         latest_only: bool = Query(False),
     ) -> StreamingResponse:
         """The versions of the documents a search finds (or of all documents), streamed as CSV
-        (metadata) or JSONL (one version per line, with text, hashes, capture time, URL)."""
+        (metadata) or JSONL (one version per line, with text, hashes, capture time, URL); or
+        ``warc``: the WARC records of their captures, byte for byte as archived."""
         req = replace(SearchRequest.from_params(request.query_params), size=CANDIDATES)
         try:
             with sessions() as s:
                 doc_ids = [h.doc_id for h in run_search(s, req).hits] if q.strip() else None
         except BadSearch as exc:
             raise HTTPException(422, str(exc)) from exc
-        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
         headers = {"Content-Disposition": f'attachment; filename="policywatch-export.{format}"'}
+        if format == "warc":
+            body = _warc_stream(sessions, warc_dir, doc_ids)
+            return StreamingResponse(body, media_type="application/warc", headers=headers)
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
         return StreamingResponse(_stream(sessions, doc_ids, latest_only, format), media_type=media, headers=headers)
 
     @api.get("/events")

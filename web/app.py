@@ -1,6 +1,7 @@
 """The policywatch web application: the archive (search, documents, versions, diffs; the JSON API
-under ``/api/v1``, :mod:`web.api`; pages, :mod:`web.pages`) and the unsubscribe endpoint every
-alert mail links to.
+under ``/api/v1``, :mod:`web.api`; pages, :mod:`web.pages`) and sign-in by mailed link with each
+subscriber's own rules (:mod:`web.account`), the admin pages (:mod:`web.admin`), and the
+unsubscribe endpoint every alert mail links to.
 
 ``GET /unsubscribe?token=…`` shows a confirmation form (a GET never changes anything: mail
 scanners follow links); ``POST /unsubscribe?token=…`` unsubscribes — the one-click request of
@@ -15,17 +16,22 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from common import clock
+from common.errors import ConfigError
 from common.settings import Settings
 from common.tokens import verify
 from store.db import transaction
 from store.subscribers import unsubscribe
+from web.account import SignInMailer, account_router
+from web.admin import admin_router
 from web.api import api_router
-from web.pages import TEMPLATES, pages_router
+from web.i18n import LANGS
+from web.pages import pages_router
+from web.ui import ANON_COOKIE, LANG_COOKIE, Ui, local_path, new_anon_id
 
 log = logging.getLogger("policywatch.web")
 SECURITY_HEADERS = {
@@ -37,24 +43,44 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
-    """The ASGI application over one archive."""
+def no_mailer(email: str, link: str, lang: str) -> None:
+    """The sign-in mailer of an app built without one."""
+    raise ConfigError("this policywatch instance cannot send sign-in mail (no mailer configured)")
+
+
+def create_app(settings: Settings, sessions: sessionmaker[Session], mailer: SignInMailer = no_mailer) -> FastAPI:
+    """The ASGI application over one archive; ``mailer`` sends sign-in links."""
+    ui = Ui(settings, sessions)
     app = FastAPI(
         title="policywatch", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json"
     )
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    app.include_router(api_router(sessions))
-    app.include_router(pages_router(settings, sessions))
+    app.include_router(api_router(sessions, Path(settings.data_dir) / "warc"))
+    app.include_router(pages_router(ui))
+    app.include_router(account_router(ui, mailer))
+    app.include_router(admin_router(ui))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        anon = request.cookies.get(ANON_COOKIE)
+        request.state.anon = anon or new_anon_id()  # the CSRF base before sign-in
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if not anon and not request.url.path.startswith(("/api/", "/static/")):
+            ui.set_cookie(response, ANON_COOKIE, request.state.anon, 365 * 86400)
+        return response
+
+    @app.get("/lang/{code}", include_in_schema=False)
+    def switch_language(code: str, next: str = "/") -> Response:
+        """Remember the UI language in a cookie and go back to the page."""
+        response = RedirectResponse(local_path(next), status_code=303)
+        if code in LANGS:
+            ui.set_cookie(response, LANG_COOKIE, code, 365 * 86400)
         return response
 
     def page(request: Request, state: str, status: int, email: str = "", token: str = "") -> HTMLResponse:
-        context = {"title": "退订 Unsubscribe", "lang": "zh", "state": state, "email": email, "token": token}
-        return TEMPLATES.TemplateResponse(request, "unsubscribe.html", context, status_code=status)
+        return ui.render(request, "unsubscribe.html", status, title="退订 Unsubscribe", state=state, email=email,
+                         token=token)  # fmt: skip
 
     @app.get("/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
     def unsubscribe_form(request: Request, token: str = "") -> HTMLResponse:
@@ -81,9 +107,8 @@ def create_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
         message = "Something failed on our side; it has been logged. Try again, or tell the administrator."
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=500)
-        return TEMPLATES.TemplateResponse(
-            request, "error.html", {"title": "出错了 Error", "lang": "zh", "message": message}, status_code=500
-        )
+        request.state.user = None  # the failure may be the database: do not look the user up again
+        return ui.render(request, "error.html", 500, title="出错了 Error", message=message)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

@@ -7,51 +7,32 @@ rendered — a capture is only offered as a download (``application/octet-stream
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session, sessionmaker
 
-from common.settings import Settings
 from store.queries import history, raw_capture, version_detail
 from store.search import CANDIDATES
 from web.api import diff_of
 from web.searching import BadSearch, SearchRequest, run_search
+from web.ui import Ui
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LABELS = (
     ("title", "标题"), ("agency", "发文机关"), ("doc_number", "发文字号"), ("written_date", "成文日期"),
     ("publish_date", "发布日期"), ("index_number", "索引号"), ("topic", "主题分类"), ("validity", "有效性"),
 )  # fmt: skip
 
 
-def http_only(url: Any) -> str:
-    """``url`` if it is an http(s) URL, else ``#`` (no javascript:/data: links from archived data)."""
-    return str(url) if urlsplit(str(url)).scheme in ("http", "https") else "#"
-
-
-TEMPLATES.env.filters["http_only"] = http_only
-
-
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page in the base layout."""
-    context.setdefault("lang", "zh")
-    context.setdefault("title", "policywatch")
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-
-
-def not_found(request: Request, what: str) -> HTMLResponse:
+def not_found(ui: Ui, request: Request, what: str) -> HTMLResponse:
     """The 404 page naming what is missing."""
-    return render(request, "error.html", 404, title="未找到 Not found", message=f"{what} is not in the archive.")
+    return ui.message(request, 404, "not_found", f"{what} is not in the archive.")
 
 
-def pages_router(settings: Settings, sessions: sessionmaker[Session]) -> APIRouter:
+def pages_router(ui: Ui) -> APIRouter:
     """The HTML routes over one archive."""
     router = APIRouter(include_in_schema=False)
+    settings, sessions = ui.settings, ui.sessions
 
     @router.get("/", response_class=HTMLResponse)
     def search_page(request: Request) -> HTMLResponse:
@@ -66,26 +47,27 @@ def pages_router(settings: Settings, sessions: sessionmaker[Session]) -> APIRout
         params = {k: dict(req.params).get(k, "") for k in ("agency", "topic", "validity", "published_from",
                                                             "published_to", "event_kind")}  # fmt: skip
         status = 422 if error else 200
-        return render(request, "search.html", status, title=req.q or "搜索 Search", req=req, params=params,
-                      results=results, error=error, cap=CANDIDATES)  # fmt: skip
+        keep = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "size", "format", "lang")]
+        return ui.render(request, "search.html", status, title=req.q or "搜索 Search", req=req, params=params,
+                      results=results, error=error, cap=CANDIDATES, export_query=urlencode(keep))  # fmt: skip
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
     def document_page(request: Request, doc_id: int) -> HTMLResponse:
         with sessions() as s:
             doc = history(s, str(doc_id))
         if doc is None:
-            return not_found(request, f"Document {doc_id}")
+            return not_found(ui, request, f"Document {doc_id}")
         title = (doc["versions"][-1]["title"] if doc["versions"] else None) or doc["url"]
-        return render(request, "document.html", title=title, doc=doc)
+        return ui.render(request, "document.html", title=title, doc=doc)
 
     @router.get("/documents/{doc_id}/versions/{version_id}", response_class=HTMLResponse)
     def version_page(request: Request, doc_id: int, version_id: int) -> HTMLResponse:
         with sessions() as s:
             v = version_detail(s, version_id)
         if v is None or v["doc_id"] != doc_id:
-            return not_found(request, f"Version {version_id} of document {doc_id}")
+            return not_found(ui, request, f"Version {version_id} of document {doc_id}")
         permalink = f"{settings.base_url.rstrip('/')}/documents/{doc_id}/versions/{version_id}"
-        return render(request, "version.html", title=v["metadata"]["title"] or v["url"], v=v, labels=LABELS,
+        return ui.render(request, "version.html", title=v["metadata"]["title"] or v["url"], v=v, labels=LABELS,
                       permalink=permalink)  # fmt: skip
 
     @router.get("/documents/{doc_id}/diff", response_class=HTMLResponse)
@@ -93,19 +75,19 @@ def pages_router(settings: Settings, sessions: sessionmaker[Session]) -> APIRout
         args = request.query_params
         ids = [args.get("from", ""), args.get("to", "")]
         if not all(i.isdigit() for i in ids):
-            return render(request, "error.html", 422, title="Diff", message="give two version ids: ?from=…&to=…")
+            return ui.message(request, 422, "diff", "give two version ids: ?from=…&to=…")
         with sessions() as s:
             old, new = (version_detail(s, int(i)) for i in ids)
         if old is None or new is None or old["doc_id"] != doc_id or new["doc_id"] != doc_id:
-            return not_found(request, f"One of versions {ids[0]} and {ids[1]} of document {doc_id}")
-        return render(request, "diff.html", title="Diff", old=old, new=new, d=diff_of(old, new))
+            return not_found(ui, request, f"One of versions {ids[0]} and {ids[1]} of document {doc_id}")
+        return ui.render(request, "diff.html", title="Diff", old=old, new=new, d=diff_of(old, new))
 
     @router.get("/captures/{capture_id}/raw")
     def raw(request: Request, capture_id: int) -> Response:
         with sessions() as s:
             found = raw_capture(s, capture_id)
         if found is None:
-            return not_found(request, f"Capture {capture_id}")
+            return not_found(ui, request, f"Capture {capture_id}")
         body, name = found
         headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
         return Response(body, media_type="application/octet-stream", headers=headers)

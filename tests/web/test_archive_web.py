@@ -32,15 +32,16 @@ def _doc(s, src, url, versions, title="关于推进社会信用体系建设的�
 
 
 @pytest.fixture
-def client(sessions):
+def client(sessions, tmp_path):
     with transaction(sessions) as s:
         src = ensure_source(s, "sim-govcn", "govcn", {"start_urls": []}, T0)
         revised = _doc(s, src, "http://127.0.0.1:9/a.htm", [V1, V2])
         other = _doc(s, src, "http://127.0.0.1:9/b.htm", [OTHER], title="关于文明城市的通知")
         hostile = _doc(s, src, "http://127.0.0.1:9/c.htm", [f"社会信用{XSS}体系"], title=f"标题{XSS}")
-    app = create_app(Settings(secret_key="k", base_url="https://pw.example"), sessions)
+    app = create_app(Settings(secret_key="k", base_url="https://pw.example", data_dir=str(tmp_path)), sessions)
     with live(app) as c:
         c.ids = {"revised": revised.id, "other": other.id, "hostile": hostile.id}  # type: ignore[attr-defined]
+        c.data_dir = tmp_path  # type: ignore[attr-defined]
         yield c
 
 
@@ -163,3 +164,26 @@ def test_api_export_streams_csv_and_jsonl_for_a_query(client):
     assert client.get("/api/v1/export", params={"format": "xml"}).status_code == 422
     assert client.get("/api/v1/events", params={"since": "yesterday"}).status_code == 422
     assert len(client.get("/api/v1/events").json()) == 4
+
+
+def test_api_export_streams_the_warc_records_behind_a_query(client, sessions):
+    from sqlalchemy import select
+
+    from store.models import Capture
+
+    warc = client.data_dir / "warc"
+    warc.mkdir()
+    records: dict[int, bytes] = {}
+    offset = 0
+    with sessions() as s, (warc / "run-1.warc.gz").open("wb") as fh:
+        for cap in s.scalars(select(Capture).order_by(Capture.id)):
+            records[cap.document_id] = records.get(cap.document_id, b"") + (rec := f"<record {cap.id}>".encode())
+            fh.write(rec)
+            cap.warc_file, cap.warc_offset, cap.warc_length = "../../run-1.warc.gz", offset, len(rec)
+            offset += len(rec)
+        s.commit()
+    r = client.get("/api/v1/export", params={"q": "守信联合激励", "format": "warc"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/warc"
+    assert r.content == records[client.ids["revised"]] and r.content.count(b"<record") == 2
+    everything = client.get("/api/v1/export", params={"format": "warc"}).content
+    assert everything == b"".join(records[d] for d in sorted(records))
