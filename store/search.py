@@ -178,6 +178,20 @@ def search_versions(
     return Results(len(hits), shown, _facets(hits), len(rows) > CANDIDATES)
 
 
+def matching_documents(session: Session, query: TextQuery, filters: Filters = Filters()) -> set[int]:
+    """Ids of every document with a version matching ``query`` and ``filters`` (no cap: for counts)."""
+    if not query.groups or not all(any(t for t in g) for g in query.groups):
+        return set()
+    stmt = (
+        select(Version.document_id)
+        .join(Document, Document.id == Version.document_id)
+        .join(Source, Source.id == Document.source_id)
+        .where(Version.id.in_(_fts_ids(session, query)), _contains(Version, query))
+        .distinct()
+    )
+    return set(session.scalars(_filtered(stmt, filters)))
+
+
 _LIGHT = (
     Version.id, Version.document_id, Version.seq, Version.title, Version.agency, Version.doc_number,
     Version.publish_date, Version.written_date, Version.topic, Version.validity,

@@ -19,10 +19,12 @@ from common.clock import parse_instant
 from common.errors import ConfigError
 from processing.diff import word_diff
 from processing.segment import default_segmenter
+from processing.trends import AXES, GROUPINGS
 from store.exports import csv_chunks, jsonl_chunks, version_records, warc_records
 from store.queries import events, history, version_detail
 from store.search import CANDIDATES, MODES
 from web.searching import BadSearch, SearchRequest, run_search
+from web.trends import TrendRequest, run_trend
 
 DIFF_MAX_CHARS = 400_000
 
@@ -129,6 +131,26 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
             return StreamingResponse(body, media_type="application/warc", headers=headers)
         media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
         return StreamingResponse(_stream(sessions, doc_ids, latest_only, format), media_type=media, headers=headers)
+
+    @api.get("/trends")
+    def trends(
+        request: Request,
+        q: str = Query("", description="a search (as /search)"),
+        tag: str = Query("", description="a tracked term (alone, or narrowing q)"),
+        by: str = Query("all", description=f"one of {', '.join(GROUPINGS)}"),
+        axis: str = Query("published", description=f"one of {', '.join(AXES)}"),
+    ) -> dict[str, Any]:
+        """Per group and month: documents matching, documents archived, their share and the
+        month's coverage (live, retro, backfill, gap). Query parameters ``from``/``to`` (YYYY-MM) bound the months."""
+        try:
+            req = TrendRequest.from_params(request.query_params)
+        except BadSearch as exc:
+            raise HTTPException(422, str(exc)) from exc
+        if not req.asked:
+            raise HTTPException(422, "give q (a search) or tag (a tracked term)")
+        with sessions() as s:
+            table = run_trend(s, req)
+        return {"months": table.months, "groups": table.groups, "rows": table.rows()}
 
     @api.get("/events")
     def event_list(

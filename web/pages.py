@@ -16,6 +16,7 @@ from store.queries import history, raw_capture, version_detail
 from store.search import CANDIDATES
 from web.api import diff_of
 from web.searching import BadSearch, SearchRequest, run_search
+from web.trends import TrendRequest, chart, run_trend, to_csv, tracked_terms
 from web.ui import Ui
 
 LABELS = (
@@ -81,6 +82,32 @@ def pages_router(ui: Ui) -> APIRouter:
         if old is None or new is None or old["doc_id"] != doc_id or new["doc_id"] != doc_id:
             return not_found(ui, request, f"One of versions {ids[0]} and {ids[1]} of document {doc_id}")
         return ui.render(request, "diff.html", title="Diff", old=old, new=new, d=diff_of(old, new))
+
+    @router.get("/trends", response_class=HTMLResponse)
+    def trends_page(request: Request) -> HTMLResponse:
+        table, error, req = None, None, TrendRequest()
+        try:
+            req = TrendRequest.from_params(request.query_params)
+            if req.asked:
+                with sessions() as s:
+                    table = run_trend(s, req)
+        except BadSearch as exc:
+            error = str(exc)
+        csv_query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
+        return ui.render(request, "trends.html", 422 if error else 200, title=ui.t(request)("trends"), req=req,
+                         table=table, error=error, chart=chart(table) if table else {}, terms=tracked_terms(),
+                         csv_query=csv_query)  # fmt: skip
+
+    @router.get("/trends.csv")
+    def trends_csv(request: Request) -> Response:
+        try:
+            req = TrendRequest.from_params(request.query_params)
+        except BadSearch as exc:
+            return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+        with sessions() as s:
+            table = run_trend(s, req)
+        headers = {"Content-Disposition": 'attachment; filename="policywatch-trend.csv"'}
+        return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/captures/{capture_id}/raw")
     def raw(request: Request, capture_id: int) -> Response:

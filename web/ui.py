@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +61,10 @@ class Ui:
         """The UI language of this request."""
         query = request.query_params.get("lang")
         return pick(query, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", ""))
+
+    def t(self, request: Request) -> Callable[..., str]:
+        """The translator of this request's language."""
+        return translator(self.lang(request))
 
     def user(self, request: Request) -> User | None:
         """The signed-in user, if any (looked up once per request)."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from alerts.signin import sign_in_mailer
 from common.settings import Settings
+from processing.trends import AXES, COVERAGE, GROUPINGS
 from store.accounts import LINK_TTL, MAX_LINKS_PER_EMAIL, create_admin, issue_link, redeem_link
 from store.db import transaction
 from store.models import SignInToken, WatchRule
@@ -204,5 +205,8 @@ def test_every_ui_key_has_both_languages():
     assert missing_keys({"x": 't("no_such_key")'}) == ["no_such_key"]
     composed = [f"mode_{m}" for m in ("any", "current", "removed")]
     composed += [f"delivery_{d}" for d in ("instant", "digest", "both")]
+    composed += [f"facet_{f}" for f in ("source", "agency", "topic", "validity", "year")]
+    composed += [f"by_{b}" for b in GROUPINGS] + [f"axis_{a}" for a in AXES] + [f"cov_{c}" for c in COVERAGE]
+    composed += ["cov_partial"]
     assert set(composed) <= MESSAGES.keys()  # keys the templates build from a prefix
     assert all(zh and en for zh, en in MESSAGES.values())

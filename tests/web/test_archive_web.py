@@ -187,3 +187,20 @@ def test_api_export_streams_the_warc_records_behind_a_query(client, sessions):
     assert r.content == records[client.ids["revised"]] and r.content.count(b"<record") == 2
     everything = client.get("/api/v1/export", params={"format": "warc"}).content
     assert everything == b"".join(records[d] for d in sorted(records))
+
+
+def test_search_page_facets_link_to_the_narrowed_search_and_exports(client):
+    import html
+    import re
+
+    page = client.get("/", params={"q": "推进", "mode": "any"})
+    links = [html.unescape(h) for h in re.findall(r'<a href="(/\?[^"]+)">', page.text)]
+    agency = next(h for h in links if "agency=" in h)
+    assert "q=%E6%8E%A8%E8%BF%9B" in agency and "mode=any" in agency
+    assert "国务院办公厅" in client.get(agency).text
+    year = next(h for h in links if "published_from=" in h)
+    assert "published_from=2026-01-01&published_to=2026-12-31" in year
+    assert client.get(year).status_code == 200
+    exports = re.findall(r'href="(/api/v1/export\?[^"]+)"', page.text)
+    assert [html.unescape(e).rsplit("format=", 1)[1] for e in exports] == ["csv", "jsonl", "warc"]
+    assert client.get(html.unescape(exports[0])).text.count("\n") == 4  # header + the 3 versions of the 2 documents
