@@ -81,7 +81,7 @@ def check_email(email: str) -> str:
     """``email`` stripped; StoreError when it is not a mailable (ASCII) address."""
     email = email.strip()
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() or c in "<>,;\"'@" for c in local + domain):
+    if not local or "." not in domain or any(c.isspace() or ord(c) < 32 or c in "<>,;\"'@" for c in local + domain):
         raise StoreError(f"{email!r} is not an e-mail address")
     if not email.isascii():
         raise StoreError(

@@ -25,7 +25,7 @@ from store.models import Subscriber
 from store.subscribers import DeliveryPrefs, add_rule, delete_rule, rules_of, unsubscribe, upsert_subscriber
 from web.forms import rule_spec
 from web.i18n import translator
-from web.ui import SESSION_COOKIE, Ui
+from web.ui import SESSION_COOKIE, RowId, Ui
 
 log = logging.getLogger("policywatch.web")
 #: sends a sign-in link: (address, link, UI language); raises PolicywatchError when it cannot
@@ -111,7 +111,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
         return await _change(request, "add")
 
     @router.post("/account/rules/{rule_id}/delete", response_model=None)
-    async def delete_rule_route(request: Request, rule_id: int) -> Response:
+    async def delete_rule_route(request: Request, rule_id: RowId) -> Response:
         return await _change(request, "delete", rule_id)
 
     @router.post("/account/prefs", response_model=None)

@@ -16,7 +16,7 @@ from store.models import Subscriber
 from store.subscribers import all_subscribers, rules_of
 from web.account import apply_change
 from web.i18n import translator
-from web.ui import Ui
+from web.ui import RowId, Ui
 
 
 def admin_router(ui: Ui) -> APIRouter:
@@ -44,7 +44,7 @@ def admin_router(ui: Ui) -> APIRouter:
                              sources=sources, walls=walls)  # fmt: skip
 
     @router.get("/admin/subscribers/{sub_id}", response_model=None)
-    def subscriber_page(request: Request, sub_id: int, saved: str = "") -> Response:
+    def subscriber_page(request: Request, sub_id: RowId, saved: str = "") -> Response:
         if (stop := gate(request)) is not None:
             return stop
         with ui.sessions() as s:
@@ -54,7 +54,7 @@ def admin_router(ui: Ui) -> APIRouter:
             return ui.render(request, "account.html", title=sub.email, sub=sub, rules=rules_of(s, sub.id),
                              saved=bool(saved), action=f"/admin/subscribers/{sub_id}")  # fmt: skip
 
-    async def change(request: Request, sub_id: int, what: str, rule_id: int = 0) -> Response:
+    async def change(request: Request, sub_id: RowId, what: str, rule_id: int = 0) -> Response:
         form = await ui.form(request)
         if form is None:
             return ui.csrf_refused(request)
@@ -71,15 +71,15 @@ def admin_router(ui: Ui) -> APIRouter:
         return RedirectResponse(f"/admin/subscribers/{sub_id}?saved=1", status_code=303)
 
     @router.post("/admin/subscribers/{sub_id}/rules", response_model=None)
-    async def add(request: Request, sub_id: int) -> Response:
+    async def add(request: Request, sub_id: RowId) -> Response:
         return await change(request, sub_id, "add")
 
     @router.post("/admin/subscribers/{sub_id}/rules/{rule_id}/delete", response_model=None)
-    async def delete(request: Request, sub_id: int, rule_id: int) -> Response:
+    async def delete(request: Request, sub_id: RowId, rule_id: RowId) -> Response:
         return await change(request, sub_id, "delete", rule_id)
 
     @router.post("/admin/subscribers/{sub_id}/prefs", response_model=None)
-    async def prefs(request: Request, sub_id: int) -> Response:
+    async def prefs(request: Request, sub_id: RowId) -> Response:
         return await change(request, sub_id, "prefs")
 
     return router

@@ -25,6 +25,7 @@ from store.queries import events, history, version_detail
 from store.search import CANDIDATES, MODES
 from web.searching import BadSearch, SearchRequest, run_search
 from web.trends import TrendRequest, run_trend
+from web.ui import MAX_ROW_ID, RowId
 
 DIFF_MAX_CHARS = 400_000
 
@@ -79,7 +80,7 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
             raise HTTPException(422, str(exc)) from exc
 
     @api.get("/documents/{doc_id}")
-    def document(doc_id: int) -> dict[str, Any]:
+    def document(doc_id: RowId) -> dict[str, Any]:
         """A document: metadata, versions (with citations), captures, events, attachments, reprints."""
         with sessions() as s:
             data = history(s, str(doc_id))
@@ -88,7 +89,7 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
         return data
 
     @api.get("/versions/{version_id}")
-    def version(version_id: int) -> dict[str, Any]:
+    def version(version_id: RowId) -> dict[str, Any]:
         """One version: metadata, text, capture and citation."""
         with sessions() as s:
             data = version_detail(s, version_id)
@@ -98,7 +99,8 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
 
     @api.get("/diff")
     def diff(
-        from_version: int = Query(..., alias="from", ge=1), to_version: int = Query(..., alias="to", ge=1)
+        from_version: int = Query(..., alias="from", ge=1, le=MAX_ROW_ID),
+        to_version: int = Query(..., alias="to", ge=1, le=MAX_ROW_ID),
     ) -> dict[str, Any]:
         """Metadata changes and word-level diff between two versions of one document."""
         with sessions() as s:

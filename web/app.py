@@ -16,6 +16,8 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,7 +66,10 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], mailer: Sign
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         anon = request.cookies.get(ANON_COOKIE)
         request.state.anon = anon or new_anon_id()  # the CSRF base before sign-in
-        response: Response = await call_next(request)
+        if "%00" in request.url.query or "\x00" in request.url.path:  # no text in the archive holds NUL
+            response: Response = JSONResponse({"detail": "NUL characters are not allowed in a request"}, 400)
+        else:
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         if not anon and not request.url.path.startswith(("/api/", "/static/")):
             ui.set_cookie(response, ANON_COOKIE, request.state.anon, 365 * 86400)
@@ -99,6 +104,17 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], mailer: Sign
         with transaction(sessions) as s:
             unsubscribe(s, email, clock.now())
         return page(request, "done", 200, email)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """A malformed parameter: the JSON 422 for the API, a page naming it elsewhere (an id
+        that cannot exist, e.g. beyond 2³¹, is simply not in the archive)."""
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        where = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()) or "the request"
+        request.state.user = None
+        return ui.render(request, "error.html", 404, title="未找到 Not found",
+                         message=f"Nothing here: {where} is not valid in this address.")  # fmt: skip
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

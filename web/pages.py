@@ -17,7 +17,7 @@ from store.search import CANDIDATES
 from web.api import diff_of
 from web.searching import BadSearch, SearchRequest, run_search
 from web.trends import TrendRequest, chart, run_trend, to_csv, tracked_terms
-from web.ui import Ui
+from web.ui import MAX_ROW_ID, RowId, Ui
 
 LABELS = (
     ("title", "标题"), ("agency", "发文机关"), ("doc_number", "发文字号"), ("written_date", "成文日期"),
@@ -53,7 +53,7 @@ def pages_router(ui: Ui) -> APIRouter:
                       results=results, error=error, cap=CANDIDATES, export_query=urlencode(keep))  # fmt: skip
 
     @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-    def document_page(request: Request, doc_id: int) -> HTMLResponse:
+    def document_page(request: Request, doc_id: RowId) -> HTMLResponse:
         with sessions() as s:
             doc = history(s, str(doc_id))
         if doc is None:
@@ -62,7 +62,7 @@ def pages_router(ui: Ui) -> APIRouter:
         return ui.render(request, "document.html", title=title, doc=doc)
 
     @router.get("/documents/{doc_id}/versions/{version_id}", response_class=HTMLResponse)
-    def version_page(request: Request, doc_id: int, version_id: int) -> HTMLResponse:
+    def version_page(request: Request, doc_id: RowId, version_id: RowId) -> HTMLResponse:
         with sessions() as s:
             v = version_detail(s, version_id)
         if v is None or v["doc_id"] != doc_id:
@@ -72,10 +72,10 @@ def pages_router(ui: Ui) -> APIRouter:
                       permalink=permalink)  # fmt: skip
 
     @router.get("/documents/{doc_id}/diff", response_class=HTMLResponse)
-    def diff_page(request: Request, doc_id: int) -> HTMLResponse:
+    def diff_page(request: Request, doc_id: RowId) -> HTMLResponse:
         args = request.query_params
         ids = [args.get("from", ""), args.get("to", "")]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isdigit() and 0 < int(i) <= MAX_ROW_ID for i in ids):
             return ui.message(request, 422, "diff", "give two version ids: ?from=…&to=…")
         with sessions() as s:
             old, new = (version_detail(s, int(i)) for i in ids)
@@ -110,7 +110,7 @@ def pages_router(ui: Ui) -> APIRouter:
         return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/captures/{capture_id}/raw")
-    def raw(request: Request, capture_id: int) -> Response:
+    def raw(request: Request, capture_id: RowId) -> Response:
         with sessions() as s:
             found = raw_capture(s, capture_id)
         if found is None:

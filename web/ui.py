@@ -12,11 +12,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +26,9 @@ from common.settings import Settings
 from store.accounts import SESSION_TTL, User, session_user
 from web.i18n import pick, translator
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one in a URL is simply not there
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+TEMPLATES = Jinja2Templates(directory=str(FilePath(__file__).parent / "templates"))
 _PROCESS_KEY = secrets.token_bytes(32)  # without a configured secret key: valid until a restart
 SESSION_COOKIE = "pw_session"
 ANON_COOKIE = "pw_anon"
@@ -89,7 +91,7 @@ class Ui:
         """The posted form (several values of one field joined by commas), or None when its CSRF
         token is not this browser's."""
         posted = await request.form()
-        form = {k: ",".join(str(v) for v in posted.getlist(k)) for k in posted}
+        form = {k: ",".join(str(v).replace("\x00", "") for v in posted.getlist(k)) for k in posted}
         return form if self.csrf_ok(request, form.get("csrf", "")) else None
 
     def csrf_refused(self, request: Request) -> HTMLResponse:

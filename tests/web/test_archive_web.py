@@ -31,16 +31,22 @@ def _doc(s, src, url, versions, title="关于推进社会信用体系建设的�
     return doc
 
 
-@pytest.fixture
-def client(sessions, tmp_path):
+def build_archive(sessions) -> dict[str, int]:
+    """A small archive: a revised document, another, one with hostile markup; their ids."""
     with transaction(sessions) as s:
         src = ensure_source(s, "sim-govcn", "govcn", {"start_urls": []}, T0)
         revised = _doc(s, src, "http://127.0.0.1:9/a.htm", [V1, V2])
         other = _doc(s, src, "http://127.0.0.1:9/b.htm", [OTHER], title="关于文明城市的通知")
         hostile = _doc(s, src, "http://127.0.0.1:9/c.htm", [f"社会信用{XSS}体系"], title=f"标题{XSS}")
+        return {"revised": revised.id, "other": other.id, "hostile": hostile.id}
+
+
+@pytest.fixture
+def client(sessions, tmp_path):
+    ids = build_archive(sessions)
     app = create_app(Settings(secret_key="k", base_url="https://pw.example", data_dir=str(tmp_path)), sessions)
     with live(app) as c:
-        c.ids = {"revised": revised.id, "other": other.id, "hostile": hostile.id}  # type: ignore[attr-defined]
+        c.ids = ids  # type: ignore[attr-defined]
         c.data_dir = tmp_path  # type: ignore[attr-defined]
         yield c
 
@@ -204,3 +210,16 @@ def test_search_page_facets_link_to_the_narrowed_search_and_exports(client):
     exports = re.findall(r'href="(/api/v1/export\?[^"]+)"', page.text)
     assert [html.unescape(e).rsplit("format=", 1)[1] for e in exports] == ["csv", "jsonl", "warc"]
     assert client.get(html.unescape(exports[0])).text.count("\n") == 4  # header + the 3 versions of the 2 documents
+
+
+def test_ids_beyond_the_database_range_and_nul_bytes_are_client_errors(client):
+    """Found by schemathesis: these were 500s (integer overflow on both backends, NUL on PostgreSQL)."""
+    assert client.get("/api/v1/versions/9223372036854775808").status_code == 422
+    assert client.get("/api/v1/documents/2147483648").status_code == 422
+    assert client.get("/api/v1/diff", params={"from": 2**31, "to": 1}).status_code == 422
+    page = client.get("/documents/2147483648")
+    assert page.status_code == 404 and "doc_id" in page.text and "<html" in page.text
+    assert client.get("/documents/1/diff", params={"from": 2**40, "to": 1}).status_code == 422
+    r = client.get("/api/v1/search", params={"q": "社会\x00信用"})
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]
+    assert client.get("/api/v1/events", params={"kind": "new\x00"}).status_code == 400
