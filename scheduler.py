@@ -50,7 +50,7 @@ from crawlers.hostlock import host_locks
 from crawlers.run import host_groups, hosts_of, scrapy_command
 from store.db import make_engine, normalise_url, require_schema, session_factory, transaction
 from store.digests import assign_digests
-from store.jobs import finish_job, interrupt_unfinished, latest_crawl_run, start_job
+from store.jobs import finish_job, interrupt_unfinished, latest_crawl_run, paused_sources, start_job
 from store.schema import prune_jobs
 
 log = logging.getLogger("policywatch.daemon")
@@ -116,6 +116,11 @@ def _crawl_one(settings: Settings, source: SourceConfig) -> int:
     started_at, started = clock.now(), time.monotonic()
     with transaction(sessions) as s:
         job_run = start_job(s, "crawl", source.name, started_at)
+        pause = paused_sources(s).get(source.name)
+        if pause is not None:  # an admin paused it: skipped, and said so in the job's record
+            log.info("crawl of %s skipped: paused by %s", source.name, pause["paused_by"] or "an admin")
+            finish_job(s, job_run, clock.now(), "paused", 0, {"paused_by": pause["paused_by"]})
+            return 0
     error = None
     try:
         code = run_relayed(scrapy_command(settings, source), crawl_env(settings), settings.crawl_timeout, source.name)

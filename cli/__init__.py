@@ -83,15 +83,24 @@ def init(ctx: click.Context) -> None:
 @click.option("--now", default=None, help="ISO-8601 instant the run pretends is now (replays, tests)")
 @click.pass_context
 def crawl(ctx: click.Context, sources: tuple[str, ...], now: str | None) -> None:
-    """Crawl SOURCES (default: every enabled source) once."""
+    """Crawl SOURCES (default: every enabled source that is not paused) once."""
     from dataclasses import replace
 
     from crawlers.run import crawl_in_process
+    from store.jobs import paused_sources
 
     settings = _settings(ctx)
     if now:
         clock.set_now(now)
         settings = replace(settings, now=now)
+    if not sources:
+        with _sessions(ctx)() as s:
+            paused = paused_sources(s)
+        sources = tuple(src.name for src in settings.sources if src.enabled and src.name not in paused)
+        for name in sorted(set(paused) & {src.name for src in settings.sources}):
+            click.echo(f"skipping {name}: paused (policywatch source resume {name})", err=True)
+        if not sources:
+            return
     crawl_in_process(settings, list(sources))
 
 

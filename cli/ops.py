@@ -1,4 +1,4 @@
-"""Operations commands: ``status``, ``export``."""
+"""Operations commands: ``status``, ``export``, ``source pause|resume``."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def _print_status(data: dict[str, Any]) -> None:
         job, crawl = row["last_job"] or {}, row["last_crawl"] or {}
         crawled = f"crawl {crawl['status']}, +{crawl['new']} new" if crawl else ""
         outcome = ", ".join(filter(None, [job.get("status"), crawled])) or "—"  # job: only under the daemon
+        outcome = f"PAUSED; {outcome}" if row.get("paused") else outcome
         click.echo(
             f"{row['source']:<24}{when(job.get('started_at') or crawl.get('started_at')):<22}{outcome:<32}"
             f"{when(row['next_run']):<22}{row['documents_due']:>6}"
@@ -102,3 +103,42 @@ def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: boo
                     n = write(version_records(s, doc_ids, latest_only), fh, bar.update)
     part.replace(target)
     click.echo(f"{n} records written to {target}")
+
+
+@main.group()
+def source() -> None:
+    """Pause and resume configured sources (admins can do the same at /admin)."""
+
+
+def _known(ctx: click.Context, name: str) -> None:
+    names = [src.name for src in _settings(ctx).sources]
+    if name not in names:
+        raise click.ClickException(f"no source named {name!r} in the configuration; configured: {', '.join(names)}")
+
+
+@source.command("pause")
+@click.argument("name")
+@click.pass_context
+def source_pause(ctx: click.Context, name: str) -> None:
+    """Skip NAME's scheduled crawls until it is resumed."""
+    from store.db import transaction
+    from store.jobs import pause_source
+
+    _known(ctx, name)
+    with transaction(_sessions(ctx)) as s:
+        done = pause_source(s, name, clock.now(), "command line")
+    click.echo(f"{name} {'paused' if done else 'was already paused'}; the daemon skips its crawls")
+
+
+@source.command("resume")
+@click.argument("name")
+@click.pass_context
+def source_resume(ctx: click.Context, name: str) -> None:
+    """Crawl NAME on its schedule again."""
+    from store.db import transaction
+    from store.jobs import resume_source
+
+    _known(ctx, name)
+    with transaction(_sessions(ctx)) as s:
+        done = resume_source(s, name)
+    click.echo(f"{name} {'resumed' if done else 'was not paused'}")

@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.errors import StoreError, StoreNotInitialised
@@ -115,10 +115,17 @@ def require_schema(engine: Engine) -> None:
         tables = set(inspect(engine).get_table_names())
     except Exception as exc:
         raise StoreError(f"cannot open the archive database {engine.url!r}: {exc}") from exc
+    where = engine.url.render_as_string(hide_password=True)
     if "document" not in tables:
+        raise StoreNotInitialised(f"the archive at {where} has no tables yet: run `policywatch init` first")
+    from store.schema import head_revision
+
+    with engine.connect() as conn:
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if current != head_revision():
         raise StoreNotInitialised(
-            f"the archive at {engine.url.render_as_string(hide_password=True)} has no tables yet: "
-            "run `policywatch init` first"
+            f"the archive at {where} has schema version {current}, this policywatch needs {head_revision()}: "
+            "back it up, then run `policywatch init` to upgrade it"
         )
 
 

@@ -1,14 +1,15 @@
-"""Daemon bookkeeping: what each job run did (``job_run``), and what ``policywatch status`` shows."""
+"""Daemon bookkeeping: what each job run did (``job_run``), which sources an admin paused, and what
+``policywatch status`` shows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, func, inspect, select, update
+from sqlalchemy import Engine, MetaData, Table, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
-from store.models import CrawlRun, Document, HostStatus, JobRun, Source
+from store.models import CrawlRun, Document, HostStatus, JobRun, Source, SourcePause
 
 
 def start_job(session: Session, job: str, source: str | None, at: datetime) -> int:
@@ -52,6 +53,7 @@ def next_runs(engine: Engine, table: str = "apscheduler_jobs") -> dict[str, date
 def source_status(session: Session, names: list[str], now: datetime) -> list[dict[str, Any]]:
     """Per configured source: its last job run and crawl run, and documents due for a re-check."""
     out = []
+    paused = paused_sources(session)
     for name in names:
         job = session.scalars(select(JobRun).where(JobRun.source == name).order_by(JobRun.id.desc()).limit(1)).first()
         run = session.scalars(select(CrawlRun).where(CrawlRun.sources == name).order_by(CrawlRun.id.desc())).first()
@@ -72,6 +74,7 @@ def source_status(session: Session, names: list[str], now: datetime) -> list[dic
                 "requests": run.stats.get("requests", run.stats.get("fetched", 0)),
             },
             "documents_due": int(due or 0),
+            "paused": paused.get(name),
         })  # fmt: skip
     return out
 
@@ -80,3 +83,23 @@ def blocked(session: Session) -> list[dict[str, Any]]:
     """Hosts behind a bot wall."""
     rows = session.scalars(select(HostStatus).where(HostStatus.status == "blocked").order_by(HostStatus.host))
     return [{"host": h.host, "since": h.since, "reason": h.reason} for h in rows]
+
+
+def paused_sources(session: Session) -> dict[str, dict[str, Any]]:
+    """Paused source name → when and by whom."""
+    rows = session.scalars(select(SourcePause).order_by(SourcePause.name))
+    return {p.name: {"paused_at": p.paused_at, "paused_by": p.paused_by} for p in rows}
+
+
+def pause_source(session: Session, name: str, at: datetime, by: str = "") -> bool:
+    """Pause ``name`` (its scheduled crawls are skipped); False if it already was."""
+    if session.scalar(select(SourcePause.id).where(SourcePause.name == name)) is not None:
+        return False
+    session.add(SourcePause(name=name, paused_at=at, paused_by=by))
+    session.flush()
+    return True
+
+
+def resume_source(session: Session, name: str) -> bool:
+    """Resume ``name``; False if it was not paused."""
+    return bool(session.execute(delete(SourcePause).where(SourcePause.name == name)).rowcount)  # type: ignore[attr-defined]

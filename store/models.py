@@ -6,7 +6,7 @@ Source ─< Document ─< Version ─< KeywordHit
            └──< Capture (append-only: raw bytes, hashes, WARC reference; of a page or an attachment)
 Event (derived) ─< Alert (outbox) >─ Subscriber ─< WatchRule;  Digest ─< Alert (daily digests)
 CrawlRun, HostStatus, ListingSighting: crawl bookkeeping; JobRun: daemon job outcomes.
-Admin, SignInToken, WebSession: who may sign in to the web app and manage what.
+Admin, SignInToken, WebSession: who may sign in to the web app; SourcePause: sources an admin paused.
 """
 
 from __future__ import annotations
@@ -378,7 +378,7 @@ class JobRun(Base):
     source: Mapped[str | None] = mapped_column(String(200), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running ok failed timeout busy
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running ok failed timeout busy paused
     exit_code: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -415,3 +415,13 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SourcePause(Base):
+    """A configured source an admin paused: the daemon skips its crawls until it is resumed."""
+
+    __tablename__ = "source_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    paused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paused_by: Mapped[str] = mapped_column(String(320), default="")

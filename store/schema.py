@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, delete, inspect, select
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -17,6 +19,12 @@ def alembic_config(engine: Engine) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    return str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
 
 
 def upgrade(engine: Engine) -> None:

@@ -76,11 +76,12 @@ def test_crawl_of_an_uninitialised_archive_fails_fast_with_what_to_do(tmp_path):
         for i in range(2)
     )
     cfg.write_text(f'database_url = "sqlite:///{tmp_path / "a.db"}"\ndata_dir = "{tmp_path}"\n{sources}', "utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "cli", "--config", str(cfg), "crawl"], capture_output=True, text=True, timeout=120
-    )
+    cmd = [sys.executable, "-m", "cli", "--config", str(cfg), "crawl"]
+    done = subprocess.run([*cmd, "s0", "s1"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "2 source(s) could not be crawled" in done.stderr and done.stderr.count("policywatch init") == 2
+    every = subprocess.run(cmd, capture_output=True, text=True, timeout=120)  # reads paused sources first
+    assert every.returncode == 1 and "no tables yet: run `policywatch init` first" in every.stderr
 
 
 def test_init_subscribe_search_on_an_empty_archive(tmp_path):

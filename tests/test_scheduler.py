@@ -127,3 +127,27 @@ def test_a_crawl_that_cannot_take_its_host_lock_is_recorded_busy(sim_config, tmp
     with session_factory(make_engine(settings.database_url))() as s:
         (job,) = s.query(JobRun).all()
     assert (job.source, job.status, job.exit_code) == ("sim-trs", "busy", -2) and job.detail["error"]
+
+
+def test_a_paused_source_is_skipped_and_recorded_until_resumed(sim_config):
+    from click.testing import CliRunner
+
+    from cli import main
+    from store.models import JobRun
+
+    settings, web = sim_config
+    cli = ["--config", settings.config_path]
+    out = CliRunner().invoke(main, [*cli, "source", "pause", "sim-trs"]).output
+    assert "sim-trs paused" in out
+    assert "no source named 'nope'" in CliRunner().invoke(main, [*cli, "source", "pause", "nope"]).output
+    assert scheduler.crawl_job(settings.config_path, "sim-trs") == 0
+    assert not [r for r in web.requests_log if r[0] == "trs"]  # not one request to the paused site
+    sessions = session_factory(make_engine(settings.database_url))
+    with sessions() as s:
+        (job,) = s.query(JobRun).all()
+        assert (job.source, job.status, job.detail["paused_by"]) == ("sim-trs", "paused", "command line")
+    status = CliRunner().invoke(main, [*cli, "status"]).output
+    assert "PAUSED; paused" in next(line for line in status.splitlines() if line.startswith("sim-trs"))
+    assert "sim-trs resumed" in CliRunner().invoke(main, [*cli, "source", "resume", "sim-trs"]).output
+    assert scheduler.crawl_job(settings.config_path, "sim-trs") == 0
+    assert [r for r in web.requests_log if r[0] == "trs"]

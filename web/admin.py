@@ -1,6 +1,8 @@
 """The admin pages: every subscriber (their rules and mail, changed as they could change them) and
-the configured sources' crawl status. Only addresses made admins by ``policywatch admin create``
-get in; everyone else gets a 403, signed in or not (a 303 to the sign-in page when not).
+the configured sources' crawl status, with pause/resume (the daemon skips a paused source).
+
+Only addresses made admins by ``policywatch admin create`` get in; everyone else gets a 403 (a
+303 to the sign-in page when not signed in).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from common import clock
 from common.errors import StoreError
 from store.db import transaction
-from store.jobs import blocked, source_status
+from store.jobs import blocked, pause_source, resume_source, source_status
 from store.models import Subscriber
 from store.subscribers import all_subscribers, rules_of
 from web.account import apply_change
@@ -81,5 +83,22 @@ def admin_router(ui: Ui) -> APIRouter:
     @router.post("/admin/subscribers/{sub_id}/prefs", response_model=None)
     async def prefs(request: Request, sub_id: RowId) -> Response:
         return await change(request, sub_id, "prefs")
+
+    @router.post("/admin/sources/{name}/{action}", response_model=None)
+    async def source_action(request: Request, name: str, action: str) -> Response:
+        form = await ui.form(request)
+        if form is None:
+            return ui.csrf_refused(request)
+        if (stop := gate(request)) is not None:
+            return stop
+        if action not in ("pause", "resume") or name not in {src.name for src in ui.settings.sources}:
+            return ui.message(request, 404, "not_found", f"No configured source {name!r} to {action}.")
+        user = ui.user(request)
+        with transaction(ui.sessions) as s:
+            if action == "pause":
+                pause_source(s, name, clock.now(), user.email if user else "")
+            else:
+                resume_source(s, name)
+        return RedirectResponse("/admin", status_code=303)
 
     return router

@@ -17,7 +17,7 @@ def chromium_path() -> str | None:
     return os.environ.get("POLICYWATCH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API runs an event loop until it stops: not beyond the module
 def browser() -> Iterator[object]:
     path = chromium_path()
     if path is None:

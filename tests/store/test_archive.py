@@ -25,6 +25,7 @@ from store.repo import (
     find_moved_from,
     move_document,
 )
+from store.schema import upgrade
 from store.search import search_versions
 from web.searching import text_query
 
@@ -155,3 +156,16 @@ def test_move_keeps_history_and_old_url(sessions):
         assert move_document(s, doc, new_url, T0) == URL
     with sessions() as s:
         assert document_by_url(s, URL).id == document_by_url(s, new_url).id == doc.id
+
+
+def test_an_archive_behind_the_code_must_be_upgraded_first(tmp_path):
+    from alembic import command
+
+    from store.schema import alembic_config, head_revision
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0011")
+    with pytest.raises(StoreNotInitialised, match=f"schema version 0011, this policywatch needs {head_revision()}"):
+        require_schema(engine)
+    upgrade(engine)
+    require_schema(engine)

@@ -212,3 +212,28 @@ def test_every_ui_key_has_both_languages():
     composed += ["cov_partial"]
     assert set(composed) <= MESSAGES.keys()  # keys the templates build from a prefix
     assert all(zh and en for zh, en in MESSAGES.values())
+
+
+def test_an_admin_pauses_and_resumes_a_source_others_cannot(sessions, smtp_sink):
+    from common.settings import SourceConfig
+    from store.jobs import paused_sources
+
+    settings = Settings(secret_key="s3cret", base_url="http://pw.test", smtp_host="127.0.0.1", smtp_port=smtp_sink.port,
+                        sources=(SourceConfig("tianjin", "trs", ("http://www.tj.gov.cn/zwgk/",)),))  # fmt: skip
+    with transaction(sessions) as s:
+        create_admin(s, "boss@example.org", T0)
+    with live(create_app(settings, sessions, sign_in_mailer(settings, 20))) as site:
+        sign_in(site, smtp_sink, "r@example.org")
+        assert site.post("/admin/sources/tianjin/pause", data={"csrf": csrf_of(site, "/account")}).status_code == 403
+        site.post("/signout", data={"csrf": csrf_of(site, "/account")})
+        sign_in(site, smtp_sink, "boss@example.org")
+        token = csrf_of(site, "/admin")
+        assert site.post("/admin/sources/tianjin/pause", data={}).status_code == 403  # no CSRF token
+        assert site.post("/admin/sources/tianjin/pause", data={"csrf": token}).status_code == 303
+        assert "恢复抓取" in site.get("/admin").text
+        with sessions() as s:
+            assert paused_sources(s)["tianjin"]["paused_by"] == "boss@example.org"
+        assert site.post("/admin/sources/nowhere/pause", data={"csrf": token}).status_code == 404
+        assert site.post("/admin/sources/tianjin/resume", data={"csrf": token}).status_code == 303
+        with sessions() as s:
+            assert paused_sources(s) == {}
