@@ -19,8 +19,8 @@ from alerts.render import (
     diff_text,
     evidence,
     item_diff,
-    kwic,
     kwic_html,
+    kwic_lines,
     permalink,
     say,
     unsubscribe_url,
@@ -73,7 +73,7 @@ def _entry_text(item: AlertItem, base_url: str, max_ops: int) -> list[str]:
         lines.append(line)
     lines.append(f"{say('keywords', lang)}:")
     for k in item.keywords:
-        lines += [f"  {k}: …{s}…" for s in kwic(item.text, k)] or [f"  {k}"]
+        lines += [f"  {k}: {s}" for s in kwic_lines(item.text, k)] or [f"  {k}"]
     if (d := item_diff(item)) is not None:
         lines += [f"{say('changes', lang)}: +{d.inserted_chars} / -{d.deleted_chars} {say('chars', lang)}"]
         lines += [diff_text(d, max_ops)]
@@ -89,10 +89,7 @@ def _entry_html(item: AlertItem, base_url: str, max_ops: int, heading: str = "h2
     """The HTML of one alert (inline styles only)."""
     lang = item.language
     title = item.title or item.url
-    kw = "".join(
-        f"<li><b>{escape(k)}</b>: " + " ".join(kwic_html(s, k) for s in kwic(item.text, k)) + "</li>"
-        for k in item.keywords
-    )
+    kw = "".join(f"<li><b>{escape(k)}</b>: {kwic_html(item.text, k)}</li>" for k in item.keywords)
     extra = f"<br>{escape(line)}" if (line := attachment_line(item)) else ""
     body = f"<p>{escape(ev)}</p>" if (ev := evidence(item)) else ""
     if (d := item_diff(item)) is not None:

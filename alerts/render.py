@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from common.clock import beijing, to_utc
+from common.cite import citation as cite
 from common.tokens import sign
 from processing.diff import word_diff
+from processing.query import kwic
 from processing.segment import default_segmenter
 from processing.tag import find_terms
 from processing.types import TextDiff
@@ -57,21 +58,17 @@ def say(key: str, language: str) -> str:
     return en if language == "en" else zh
 
 
-def kwic(text: str, keyword: str, width: int = KWIC_CHARS, limit: int = 3) -> list[str]:
-    """Up to ``limit`` keyword-in-context snippets (``width`` chars each side)."""
-    out: list[str] = []
-    start = text.find(keyword)
-    while start >= 0 and len(out) < limit:
-        a, b = max(0, start - width), min(len(text), start + len(keyword) + width)
-        out.append(text[a:b].replace("\n", " "))
-        start = text.find(keyword, start + len(keyword))
-    return out
+def kwic_lines(text: str, keyword: str) -> list[str]:
+    """Keyword-in-context excerpts of ``keyword`` as plain text (:func:`processing.query.kwic`)."""
+    return [f"…{s.before}{s.hit}{s.after}…" for s in kwic(text, keyword, KWIC_CHARS)]
 
 
-def kwic_html(snippet: str, keyword: str) -> str:
-    """A snippet, escaped, with the keyword marked."""
-    mark = f'<mark style="background:#ffe58a">{escape(keyword)}</mark>'
-    return "…" + escape(snippet).replace(escape(keyword), mark) + "…"
+def kwic_html(text: str, keyword: str) -> str:
+    """The same excerpts, escaped, the keyword marked."""
+    return " ".join(
+        f'…{escape(s.before)}<mark style="background:#ffe58a">{escape(s.hit)}</mark>{escape(s.after)}…'
+        for s in kwic(text, keyword, KWIC_CHARS)
+    )
 
 
 def item_diff(item: AlertItem) -> TextDiff | None:
@@ -122,12 +119,10 @@ def attachment_line(item: AlertItem) -> str | None:
 
 
 def citation(item: AlertItem) -> str:
-    """Title. Agency. 文号. URL. Capture time (UTC / Beijing). SHA-256 of the capture."""
-    at = to_utc(item.captured_at or item.event_at)
-    parts = [item.title or say("untitled", item.language), item.agency or "", item.doc_number or "", item.url]
-    stamp = f"{at:%Y-%m-%d %H:%M} UTC / {beijing(at):%Y-%m-%d %H:%M} 北京时间"
-    sha = f" SHA-256 {item.capture_sha256}" if item.capture_sha256 else ""
-    return ". ".join(p for p in parts if p) + f". {stamp}.{sha}"
+    """The version's citation, as the web UI and the API give it (:func:`common.cite.citation`)."""
+    at = item.captured_at or item.event_at
+    title = item.title or say("untitled", item.language)
+    return cite(title, item.agency, item.doc_number, item.url, at, item.capture_sha256)
 
 
 def permalink(item: AlertItem, base_url: str) -> str | None:

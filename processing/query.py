@@ -111,22 +111,25 @@ class Snippet:
     after: str
 
 
-def snippets(text: str, terms: list[Term], width: int = 40, limit: int = 3) -> list[Snippet]:
-    """Up to ``limit`` excerpts around the first occurrences of ``terms`` in ``text``."""
+def kwic(text: str, needle: str, width: int = 40, limit: int = 3) -> list[Snippet]:
+    """Up to ``limit`` excerpts around the occurrences of ``needle`` (exact, else ignoring Latin
+    case), ``width`` characters each side, white space flattened."""
+    haystack, key = (text, needle) if needle in text else (text.lower(), needle.lower())
     out: list[Snippet] = []
-    for term in terms:
-        start = text.find(term.text)
-        if start < 0:
-            start = text.lower().find(term.text.lower())
-        if start < 0:
-            continue
-        end = start + len(term.text)
+    start = haystack.find(key) if key else -1
+    while start >= 0 and len(out) < limit:
+        end = start + len(key)
         a, b = max(0, start - width), min(len(text), end + width)
-        out.append(Snippet(_flat(text[a:start]), text[start:end], _flat(text[end:b])))
-        if len(out) >= limit:
-            break
+        out.append(Snippet(_flat(text[a:start]).lstrip(), text[start:end], _flat(text[end:b]).rstrip()))
+        start = haystack.find(key, end)
     return out
 
 
+def snippets(text: str, terms: list[Term], width: int = 40, limit: int = 3) -> list[Snippet]:
+    """Up to ``limit`` excerpts around the first occurrence of each of ``terms`` in ``text``."""
+    out = [s for term in terms for s in kwic(text, term.text, width, limit=1)]
+    return out[:limit]
+
+
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return re.sub(r"\s+", " ", text)  # runs of white space (line breaks) become one space; edges kept

@@ -13,7 +13,8 @@ import zstandard
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from common.clock import beijing, to_utc
+from common.cite import citation as cite
+from common.clock import to_utc
 from store.attachments import attachments_of
 from store.models import Alert, Capture, Document, Event, Reprint, Source, Version
 from store.repo import document_by_url
@@ -56,12 +57,10 @@ def find_document(session: Session, url_or_id: str) -> Document | None:
 
 
 def citation(doc: Document, ver: Version, cap: Capture | None) -> str:
-    """The citation string of a version: title, agency, 文号, URL, capture time (UTC and Beijing), SHA-256."""
+    """The citation string of a version (:func:`common.cite.citation`)."""
     at = cap.fetched_at if cap else ver.created_at
-    parts = [ver.title or "(untitled)", ver.agency or "", ver.doc_number or "", doc.url]
-    stamp = f"captured {_iso(at)} (Beijing {beijing(at).strftime('%Y-%m-%d %H:%M')})"
-    digest = f"sha256:{cap.raw_sha256}" if cap and cap.raw_sha256 else f"text-sha256:{ver.text_sha256}"
-    return ". ".join(p for p in parts if p) + f". {stamp}. {digest}"
+    sha = cap.raw_sha256 if cap else None
+    return cite(ver.title, ver.agency, ver.doc_number, doc.url, at, sha, ver.text_sha256)
 
 
 def history(session: Session, url_or_id: str) -> dict[str, Any] | None:

@@ -9,10 +9,11 @@ from sqlalchemy import insert, select
 
 from alerts.compose import MailContext, compose, compose_digest, message_id
 from alerts.dispatch import dispatch
-from alerts.render import kwic, unsubscribe_token
+from alerts.render import unsubscribe_token
 from alerts.sink import free_port
 from common.settings import Settings
 from common.tokens import verify
+from processing.query import kwic
 from store.db import transaction
 from store.digests import DigestItem, assign_digests
 from store.models import Alert, Digest
@@ -53,7 +54,7 @@ def test_compose_multipart_utf8_with_escaped_untrusted_text():
     text, html = parts(msg)
     assert "社会信用体系" in text and "+ " in text and "联合惩戒" in text
     assert "存档: https://pw.example/documents/1/versions/2" in text
-    assert f"SHA-256 {'ab' * 32}" in text and "2026-03-02 02:00 UTC / 2026-03-02 10:00 北京时间" in text
+    assert f"SHA-256 {'ab' * 32}" in text and "Captured 2026-03-02T02:00:00Z (北京时间 2026-03-02 10:00)" in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<ins" in html and "<del" in html and "Traceback" not in text + html
 
@@ -77,7 +78,13 @@ def test_attachment_change_mail_names_the_file_and_shows_its_diff():
 
 
 def test_kwic_gives_context_around_each_hit():
-    assert kwic("甲乙丙社会信用体系丁戊", "社会信用体系", width=2) == ["乙丙社会信用体系丁戊"]
+    hits = kwic("甲乙丙社会信用体系丁戊，又\n见社会信用体系。", "社会信用体系", width=2)
+    assert [(s.before, s.hit, s.after) for s in hits] == [
+        ("乙丙", "社会信用体系", "丁戊"),
+        ("见", "社会信用体系", "。"),
+    ]
+    assert [(s.before, s.after) for s in kwic("a COVID b", "covid", width=2)] == [("a ", " b")]
+    assert kwic("甲乙丙", "社会") == [] and kwic("甲乙", "") == []
 
 
 def test_removal_mail_carries_the_evidence():

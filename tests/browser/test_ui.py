@@ -77,8 +77,8 @@ def test_search_open_diff_and_copy_citation(page, site):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert (
         copied == page.locator("#citation").input_value()
-        and "sha256:abab" in copied
-        and "(Beijing 2026-03-02 10:00)" in copied
+        and "SHA-256 abab" in copied
+        and "Captured 2026-03-02T02:00:00Z (北京时间 2026-03-02 10:00)" in copied
     )
 
     page.click("text=历史")

@@ -136,7 +136,7 @@ def test_history_and_events_are_json_ready(sessions):
         h = history(s, URL)
         assert h is not None and h["versions"][0]["title"] == "关于推进社会信用体系建设的意见"
         cite = h["versions"][0]["citation"]
-        assert "国办发〔2026〕5号" in cite and "Beijing 2026-03-02 10:00" in cite and "sha256:" in cite
+        assert "国办发〔2026〕5号" in cite and "(北京时间 2026-03-02 10:00)" in cite and "SHA-256 " in cite
         evs = events(s)
         assert [(e["kind"], e["url"]) for e in evs] == [("new", URL)] and evs[0]["at"] == "2026-03-02T02:00:00Z"
         assert events(s, since=T0 + timedelta(seconds=1)) == []

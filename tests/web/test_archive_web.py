@@ -98,7 +98,7 @@ def test_document_version_and_diff_in_json(client):
     assert [e["kind"] for e in doc["events"]] == ["new", "revised"]
     version = client.get(f"/api/v1/versions/{v1}").json()
     assert version["text"] == V1 and version["metadata"]["doc_number"] == "国办发〔2026〕5号"
-    assert "sha256:" in version["citation"] and "Beijing" in version["citation"]
+    assert "SHA-256 abab" in version["citation"] and "(北京时间 2026-03-02 10:00)" in version["citation"]
     d = client.get("/api/v1/diff", params={"from": v1, "to": v2}).json()
     # word level: jieba keeps 激励机制 whole, so the changed words are 守信/联合/激励机制 → 信用/修复/机制
     assert "".join(t for op, t in d["ops"] if op == -1) == "守信联合激励机制"
