@@ -285,7 +285,8 @@ def search(ctx: click.Context, query: str, as_json: bool, page: int, **filters: 
         click.echo(f"doc {h.doc_id} v{h.seq}{mark}  {h.title}  {h.doc_number or ''}  {h.url}")
         for snip in h.snippets[:1]:
             click.echo(f"    …{snip['before']}[{snip['hit']}]{snip['after']}…")
-    click.echo(f"{results.total} documents" if results.hits else "no matches")
+    more = f" among the newest matches, about {results.estimated_total} in all" if results.truncated else ""
+    click.echo(f"{results.total} documents{more}" if results.hits else "no matches")
 
 
 @main.command()

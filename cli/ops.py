@@ -76,7 +76,6 @@ def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: boo
     from tqdm import tqdm
 
     from store.exports import count_versions, version_records, write_csv, write_jsonl, write_warc
-    from store.search import CANDIDATES
     from web.searching import BadSearch, SearchRequest, run_search
 
     settings = _settings(ctx)
@@ -85,11 +84,11 @@ def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: boo
         doc_ids = None
         if query:
             try:
-                found = run_search(s, SearchRequest(q=query, mode=mode, size=CANDIDATES))
+                found = run_search(s, SearchRequest(q=query, mode=mode, size=10**9), cap=None)  # every match
             except BadSearch as exc:
                 raise click.ClickException(str(exc)) from exc
             doc_ids = [h.doc_id for h in found.hits]
-            click.echo(f"{len(doc_ids)} documents match {query!r}" + (" (capped)" if found.truncated else ""), err=True)
+            click.echo(f"{len(doc_ids)} documents match {query!r}", err=True)
         total = None if fmt == "warc" else count_versions(s, doc_ids, latest_only)
         with tqdm(total=total, unit=" records", desc=f"export {fmt}", file=sys.stderr) as bar:
             if fmt == "warc":

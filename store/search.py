@@ -20,13 +20,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, column, exists, or_, select, text
+from sqlalchemy import Integer, and_, column, exists, or_, select, table, text
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Document, Event, KeywordHit, Source, Version
 
 MODES = ("any", "current", "removed")
-CANDIDATES = 5000  # versions read per query at most; results say when the cap was hit
+CANDIDATES = 1000  # the newest matching versions read per search; results say when there are more
 
 
 @dataclass(frozen=True)
@@ -84,30 +84,38 @@ class Hit:
 
 @dataclass
 class Results:
-    """A page of hits, the total, facets over all hits, and whether the candidate cap was hit."""
+    """A page of hits, the number of documents found and facets over them. ``truncated``: there
+    were more matching versions than the cap, so ``total`` and the facets cover the documents of
+    the newest ``CANDIDATES`` matching versions only, and ``estimated_total`` extrapolates the
+    number of documents from the full-text index (None when not truncated)."""
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     truncated: bool
+    estimated_total: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
         return {"total": self.total, "hits": [asdict(h) for h in self.hits], "facets": self.facets,
-                "truncated": self.truncated}  # fmt: skip
+                "truncated": self.truncated, "estimated_total": self.estimated_total}  # fmt: skip
+
+
+def _fts5_match(query: TextQuery) -> str:
+    """The FTS5 MATCH expression of a query's index tokens (every group, no exclusions: excluded
+    terms are checked on the text, where they can be matched exactly)."""
+
+    def term(tokens: tuple[str, ...]) -> str:
+        return "(" + " AND ".join('"' + w.replace('"', '""') + '"' for w in tokens) + ")"
+
+    return " AND ".join("(" + " OR ".join(term(t) for t in g if t) + ")" for g in query.groups if any(g))
 
 
 def _fts_ids(session: Session, query: TextQuery) -> Any:
-    """A subquery of candidate version ids from the full-text index (every group, no exclusions:
-    excluded terms are checked on the text, where they can be matched exactly)."""
+    """A subquery of candidate version ids from the full-text index."""
     groups = [[list(t) for t in g] for g in query.groups]
     if session.get_bind().dialect.name == "sqlite":
-
-        def term(tokens: list[str]) -> str:
-            return "(" + " AND ".join('"' + w.replace('"', '""') + '"' for w in tokens) + ")"
-
-        match = " AND ".join("(" + " OR ".join(term(t) for t in g if t) + ")" for g in groups if any(g))
-        fts = text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m").bindparams(m=match)
+        fts = text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m").bindparams(m=_fts5_match(query))
         return fts.columns(column("rowid", Integer))
 
     def pg_term(tokens: list[str]) -> str:
@@ -144,38 +152,53 @@ def _filtered(stmt: Any, f: Filters) -> Any:
 
 
 def search_versions(
-    session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any", page: int = 1, size: int = 20
-) -> Results:
+    session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any", page: int = 1,
+    size: int = 20, cap: int | None = CANDIDATES,
+) -> Results:  # fmt: skip
     """Documents matching ``query`` (see the module doc); ``page`` counts from 1. The exact check
-    is ``LIKE`` on the candidates' folded ``search_text``, in the database; only the page's hits
-    are read for their excerpts."""
+    is ``LIKE`` on the candidates' folded ``search_text``, in the database. At most ``cap`` matching
+    versions, the newest, are read (None: all, for exports); on SQLite the index is walked newest
+    first and stops there, so the time does not grow with the archive. Only the page's hits are
+    read for their excerpts."""
     if not query.groups or not all(any(t for t in g) for g in query.groups):
         return Results(0, [], {}, False)
-    stmt = (
-        select(*_LIGHT, Document.url, Document.current_version_id, Document.state, Source.name)
-        .join(Document, Document.id == Version.document_id)
-        .join(Source, Source.id == Document.source_id)
-        .where(Version.id.in_(_fts_ids(session, query)), _contains(Version, query))
-        .order_by(Version.id.desc())
-        .limit(CANDIDATES + 1)
-    )
+    stmt = _candidates(session, query).where(_contains(Version, query))
+    stmt = stmt if cap is None else stmt.limit(cap + 1)
     if mode == "current":
         stmt = stmt.where(Version.id == Document.current_version_id)
     if mode == "removed":  # the current version no longer has it
         cur = aliased(Version)
         stmt = stmt.join(cur, cur.id == Document.current_version_id).where(Version.id != cur.id, ~_contains(cur, query))
     rows = session.execute(_filtered(stmt, filters)).all()
-    by_doc: dict[int, Hit] = {}
-    for r in rows[:CANDIDATES]:
-        hit = by_doc.get(r.document_id)
-        if hit is None:
-            by_doc[r.document_id] = hit = _hit(r)
-        hit.matching_versions.append(r.seq)
-    hits = sorted(by_doc.values(), key=lambda h: (h.publish_date or h.written_date or "", h.doc_id), reverse=True)
+    truncated = cap is not None and len(rows) > cap
+    rows = rows[:cap] if truncated else rows
+    newest: dict[int, Any] = {}  # document id → its newest matching version's row
+    seqs: dict[int, list[int]] = {}
+    for r in rows:
+        doc_id = r.document_id
+        if doc_id in seqs:
+            seqs[doc_id].append(r.seq)
+        else:
+            newest[doc_id], seqs[doc_id] = r, [r.seq]
+    docs = sorted(newest.values(), key=lambda r: (r.publish_date or r.written_date or "", r.document_id), reverse=True)
     start = (max(page, 1) - 1) * size
-    shown = hits[start : start + size]
+    shown = [_hit(r, seqs[r.document_id]) for r in docs[start : start + size]]  # Hit objects for the page only
     _add_excerpts(session, query, shown)
-    return Results(len(hits), shown, _facets(hits), len(rows) > CANDIDATES)
+    estimate = _estimate(session, query, rows[-1].id, len(docs)) if truncated else None
+    return Results(len(docs), shown, _facets(docs), truncated, estimate)
+
+
+def _estimate(session: Session, query: TextQuery, oldest_read: int, docs_read: int) -> int | None:
+    """Documents found, extrapolated: the index's candidates in all versions, times the share of
+    candidates that turned out documents in the part read (versions from ``oldest_read`` on).
+    Index counts only, so cheap; None on PostgreSQL (its index gives no cheap ordered count)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    count = "SELECT count(*) FROM version_fts WHERE version_fts MATCH :m"
+    match = _fts5_match(query)
+    every = session.execute(text(count), {"m": match}).scalar() or 0
+    read = session.execute(text(count + " AND rowid >= :r"), {"m": match, "r": oldest_read}).scalar() or 1
+    return max(docs_read, round(every * docs_read / read))
 
 
 def matching_documents(session: Session, query: TextQuery, filters: Filters = Filters()) -> set[int]:
@@ -190,6 +213,25 @@ def matching_documents(session: Session, query: TextQuery, filters: Filters = Fi
         .distinct()
     )
     return set(session.scalars(_filtered(stmt, filters)))
+
+
+def _candidates(session: Session, query: TextQuery) -> Any:
+    """The light columns of the index's candidate versions, newest first. On SQLite the FTS5 table
+    drives the join in rowid order, so with a LIMIT only the newest candidates are ever read and
+    checked; PostgreSQL takes the candidates from the GIN index, then sorts."""
+    cols = (*_LIGHT, Document.url, Document.current_version_id, Document.state, Source.name)
+    if session.get_bind().dialect.name == "sqlite":
+        fts = table("version_fts", column("rowid", Integer))
+        stmt = (
+            select(*cols)
+            .select_from(fts)
+            .join(Version, Version.id == fts.c.rowid)
+            .where(text("version_fts MATCH :m").bindparams(m=_fts5_match(query)))
+            .order_by(fts.c.rowid.desc())
+        )
+    else:
+        stmt = select(*cols).where(Version.id.in_(_fts_ids(session, query))).order_by(Version.id.desc())
+    return stmt.join(Document, Document.id == Version.document_id).join(Source, Source.id == Document.source_id)
 
 
 _LIGHT = (
@@ -215,20 +257,21 @@ def _add_excerpts(session: Session, query: TextQuery, hits: list[Hit]) -> None:
         h.snippets = [{"before": b, "hit": x, "after": a} for b, x, a in query.excerpts(texts.get(h.version_id, ""))]
 
 
-def _hit(r: Any) -> Hit:
+def _hit(r: Any, seqs: list[int]) -> Hit:
     return Hit(
         r.document_id, r.url, r.name, r.id, r.seq, r.id == r.current_version_id, r.title, r.agency, r.doc_number,
-        r.publish_date, r.written_date, r.topic, r.validity, r.state,
+        r.publish_date, r.written_date, r.topic, r.validity, r.state, seqs,
     )  # fmt: skip
 
 
-def _facets(hits: list[Hit]) -> dict[str, dict[str, int]]:
-    """Counts of the hits per source, agency, 主题分类, 有效性 and year of publication."""
-    facets: dict[str, Counter[str]] = {k: Counter() for k in ("source", "agency", "topic", "validity", "year")}
-    for h in hits:
-        facets["source"][h.source] += 1
-        facets["agency"][h.agency or "—"] += 1
-        facets["topic"][h.topic or "—"] += 1
-        facets["validity"][h.validity or "—"] += 1
-        facets["year"][(h.publish_date or h.written_date or "—")[:4]] += 1
+def _facets(docs: list[Any]) -> dict[str, dict[str, int]]:
+    """Counts of the documents (their newest matching version's rows) per source, agency, 主题分类,
+    有效性 and year of publication."""
+    facets = {
+        "source": Counter(r.name for r in docs),
+        "agency": Counter(r.agency or "—" for r in docs),
+        "topic": Counter(r.topic or "—" for r in docs),
+        "validity": Counter(r.validity or "—" for r in docs),
+        "year": Counter((r.publish_date or r.written_date or "—")[:4] for r in docs),
+    }
     return {k: dict(c.most_common(20)) for k, c in facets.items()}

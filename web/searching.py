@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from common.clock import parse_instant
 from common.errors import ConfigError
 from processing.query import Query, parse_query
-from store.search import MODES, Filters, Results, TextQuery, search_versions
+from store.search import CANDIDATES, MODES, Filters, Results, TextQuery, search_versions
 
 FILTER_FIELDS = ("agency", "topic", "validity", "written_from", "written_to", "published_from", "published_to",
                  "event_kind", "tag")  # fmt: skip
@@ -55,8 +55,9 @@ def _instant(value: str | None, name: str) -> datetime | None:
         raise BadSearch(f"{name}: {value!r} is not a date (YYYY-MM-DD) or an ISO-8601 instant") from exc
 
 
-def run_search(session: Session, req: SearchRequest) -> Results:
-    """Run ``req``; BadSearch when a parameter is invalid."""
+def run_search(session: Session, req: SearchRequest, cap: int | None = CANDIDATES) -> Results:
+    """Run ``req`` reading at most ``cap`` matching versions (None: all); BadSearch when a
+    parameter is invalid."""
     if req.mode not in MODES:
         raise BadSearch(f"mode must be one of {', '.join(MODES)}")
     query = parse_query(req.q)
@@ -70,7 +71,7 @@ def run_search(session: Session, req: SearchRequest) -> Results:
         captured_from=_instant(params.get("captured_from"), "captured_from"),
         captured_to=_instant(params.get("captured_to"), "captured_to"),
     )
-    return search_versions(session, text_query(query), filters, req.mode, req.page, req.size)
+    return search_versions(session, text_query(query), filters, req.mode, req.page, req.size, cap)
 
 
 def text_query(query: Query) -> TextQuery:

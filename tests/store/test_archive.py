@@ -169,3 +169,21 @@ def test_an_archive_behind_the_code_must_be_upgraded_first(tmp_path):
         require_schema(engine)
     upgrade(engine)
     require_schema(engine)
+
+
+def test_search_reads_the_newest_matches_up_to_the_cap_and_estimates_the_rest(sessions):
+    from processing.query import parse_query
+    from web.searching import text_query
+
+    with transaction(sessions) as s:
+        for i in range(30):
+            add_doc(s, text=f"第{i}条 加快推进社会信用体系建设。", url=f"http://127.0.0.1:9/doc{i}.htm")
+    query = text_query(parse_query("社会信用体系 建设"))
+    with sessions() as s:
+        capped = search_versions(s, query, cap=10, size=50)
+        everything = search_versions(s, query, cap=None, size=50)
+        newest = s.scalars(select(Version.document_id).order_by(Version.id.desc()).limit(10)).all()
+    assert capped.truncated and capped.total == 10 and {h.doc_id for h in capped.hits} == set(newest)
+    sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+    assert capped.estimated_total == (30 if sqlite else None)  # every candidate matched: the estimate is exact
+    assert not everything.truncated and everything.total == 30 and everything.estimated_total is None
