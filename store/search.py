@@ -101,12 +101,24 @@ class Results:
                 "truncated": self.truncated, "estimated_total": self.estimated_total}  # fmt: skip
 
 
+def _forms(token: str) -> tuple[tuple[str, ...], ...]:
+    """The forms a folded query token may have in the index, which holds the pages' own (only
+    lower-cased) words, each form a phrase of index tokens: an ASCII token also as its full-width
+    characters, which jieba cuts one by one (covid → ｃ ｏ ｖ ｉ ｄ)."""
+    if not token.isascii() or not any(c.isalnum() for c in token):
+        return ((token,),)
+    return (token,), tuple(chr(ord(c) + 0xFEE0) for c in token if "!" <= c <= "~")
+
+
 def _fts5_match(query: TextQuery) -> str:
     """The FTS5 MATCH expression of a query's index tokens (every group, no exclusions: excluded
     terms are checked on the text, where they can be matched exactly)."""
 
+    def token(w: str) -> str:  # a quoted FTS5 string of several tokens is a phrase
+        return "(" + " OR ".join('"' + " ".join(f).replace('"', '""') + '"' for f in _forms(w)) + ")"
+
     def term(tokens: tuple[str, ...]) -> str:
-        return "(" + " AND ".join('"' + w.replace('"', '""') + '"' for w in tokens) + ")"
+        return "(" + " AND ".join(token(w) for w in tokens) + ")"
 
     return " AND ".join("(" + " OR ".join(term(t) for t in g if t) + ")" for g in query.groups if any(g))
 
@@ -118,8 +130,11 @@ def _fts_ids(session: Session, query: TextQuery) -> Any:
         fts = text("SELECT rowid FROM version_fts WHERE version_fts MATCH :m").bindparams(m=_fts5_match(query))
         return fts.columns(column("rowid", Integer))
 
+    def pg_token(w: str) -> str:  # <-> is tsquery's phrase operator
+        return "(" + " | ".join(" <-> ".join("'" + t.replace("'", "''") + "'" for t in f) for f in _forms(w)) + ")"
+
     def pg_term(tokens: list[str]) -> str:
-        return "(" + " & ".join("'" + w.replace("'", "''") + "'" for w in tokens) + ")"
+        return "(" + " & ".join(pg_token(w) for w in tokens) + ")"
 
     tsq = " & ".join("(" + " | ".join(pg_term(t) for t in g if t) + ")" for g in groups if any(g))
     return (

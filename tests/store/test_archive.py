@@ -127,6 +127,9 @@ def test_search_folds_width_and_spacing_and_honours_every_part(sessions):
         found = {h.url for h in search_versions(s, text_query(query)).hits}
     # not the third (its OR group has no term in it), not the fourth (an excluded term)
     assert found == {f"{URL}?0", f"{URL}?1"}
+    with sessions() as s:  # the page wrote ＣＯＶＩＤ in full width: the index holds it so, the query is folded
+        for q in ("covid", "COVID", "ｃｏｖｉｄ", "Covid 防控"):
+            assert [h.url for h in search_versions(s, text_query(parse_query(q))).hits] == [f"{URL}?0"], q
 
 
 def test_history_and_events_are_json_ready(sessions):
