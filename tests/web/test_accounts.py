@@ -18,6 +18,7 @@ from store.subscribers import RuleSpec, add_rule, rules_of, subscribe, subscribe
 from tests.web.conftest import live
 from web.app import create_app
 from web.i18n import MESSAGES, missing_keys
+from web.pages import LABELS
 
 T0 = datetime(2026, 3, 2, 2, tzinfo=UTC)
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -209,7 +210,7 @@ def test_every_ui_key_has_both_languages():
     composed += [f"delivery_{d}" for d in ("instant", "digest", "both")]
     composed += [f"facet_{f}" for f in ("source", "agency", "topic", "validity", "year")]
     composed += [f"by_{b}" for b in GROUPINGS] + [f"axis_{a}" for a in AXES] + [f"cov_{c}" for c in COVERAGE]
-    composed += ["cov_partial"]
+    composed += ["cov_partial"] + [f"meta_{k}" for k, _ in LABELS]
     assert set(composed) <= MESSAGES.keys()  # keys the templates build from a prefix
     assert all(zh and en for zh, en in MESSAGES.values())
 
