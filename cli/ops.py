@@ -76,7 +76,7 @@ def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: boo
     from tqdm import tqdm
 
     from store.exports import count_versions, version_records, write_csv, write_jsonl, write_warc
-    from web.searching import BadSearch, SearchRequest, run_search
+    from web.searching import BadSearch, SearchRequest, found_documents
 
     settings = _settings(ctx)
     target, part = Path(out), Path(out + ".part")
@@ -84,10 +84,9 @@ def export(ctx: click.Context, fmt: str, query: str, mode: str, latest_only: boo
         doc_ids = None
         if query:
             try:
-                found = run_search(s, SearchRequest(q=query, mode=mode, size=10**9), cap=None)  # every match
+                doc_ids = found_documents(s, SearchRequest(q=query, mode=mode))
             except BadSearch as exc:
                 raise click.ClickException(str(exc)) from exc
-            doc_ids = [h.doc_id for h in found.hits]
             click.echo(f"{len(doc_ids)} documents match {query!r}", err=True)
         total = None if fmt == "warc" else count_versions(s, doc_ids, latest_only)
         with tqdm(total=total, unit=" records", desc=f"export {fmt}", file=sys.stderr) as bar:

@@ -114,14 +114,16 @@ class Snippet:
 def kwic(text: str, needle: str, width: int = 40, limit: int = 3) -> list[Snippet]:
     """Up to ``limit`` excerpts around the occurrences of ``needle`` (exact, else ignoring Latin
     case), ``width`` characters each side, white space flattened."""
-    haystack, key = (text, needle) if needle in text else (text.lower(), needle.lower())
+    if not needle:
+        return []
+    flags = 0 if needle in text else re.IGNORECASE  # positions come from the text itself, not a lower-cased copy
     out: list[Snippet] = []
-    start = haystack.find(key) if key else -1
-    while start >= 0 and len(out) < limit:
-        end = start + len(key)
+    for found in re.finditer(re.escape(needle), text, flags):
+        start, end = found.span()
         a, b = max(0, start - width), min(len(text), end + width)
         out.append(Snippet(_flat(text[a:start]).lstrip(), text[start:end], _flat(text[end:b]).rstrip()))
-        start = haystack.find(key, end)
+        if len(out) >= limit:
+            break
     return out
 
 

@@ -20,6 +20,7 @@ from processing.regions import UNKNOWN, agency_level, province_of
 GROUPINGS = ("all", "source", "province", "level")
 AXES = ("published", "captured")
 COVERAGE = ("live", "retro", "backfill", "gap")
+MAX_MONTHS = 600
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,17 @@ def group_of(row: DocRow, grouping: str) -> str:
     return "全部"
 
 
-def month_range(first: str, last: str) -> list[str]:
-    """Every YYYY-MM from ``first`` to ``last`` inclusive (at most 600 months)."""
+def month_range(first: str, last: str, most: int = MAX_MONTHS) -> list[str]:
+    """Every YYYY-MM from ``first`` to ``last`` inclusive; only the last ``most`` of them when the
+    range is longer (a mistyped year must not push the recent months out)."""
     if not first or not last or first > last:
         return []
-    y, m = int(first[:4]), int(first[5:7])
+    y, m = int(last[:4]), int(last[5:7])
     out: list[str] = []
-    while f"{y:04d}-{m:02d}" <= last and len(out) < 600:
+    while f"{y:04d}-{m:02d}" >= first and len(out) < most:
         out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
 
 
 def build(
@@ -94,17 +96,18 @@ def build(
     ``max_groups`` groups with most matching (then most) documents are kept, and 未知 if present."""
     totals: Counter[tuple[str, str]] = Counter()
     matches: Counter[tuple[str, str]] = Counter()
-    started: dict[str, str] = {}
-    months_seen: list[str] = []
+    started: dict[str, str] = {}  # site → month of its first capture
+    sites: dict[tuple[str, str], set[str]] = {}  # (group, month) → the sites whose documents are counted there
     for r in rows:
-        g = group_of(r, grouping)
-        started[g] = min(started.get(g, r.first_month), r.first_month)
-        if (first and r.month < first) or (last and r.month > last):
+        started[r.source] = min(started.get(r.source, r.first_month), r.first_month)
+        if not r.month or (first and r.month < first) or (last and r.month > last):
             continue
-        months_seen.append(r.month)
+        g = group_of(r, grouping)
         totals[(g, r.month)] += 1
         matches[(g, r.month)] += r.doc_id in matching
-    months = month_range(first or min(months_seen, default=""), last or max(months_seen, default=""))
+        sites.setdefault((g, r.month), set()).add(r.source)
+    seen = sorted({m for _g, m in totals})
+    months = month_range(first or (seen[0] if seen else ""), last or (seen[-1] if seen else ""))
     weight: dict[str, tuple[int, int]] = {}
     for (g, m), n in totals.items():
         hits, docs = weight.get(g, (0, 0))
@@ -114,20 +117,24 @@ def build(
     table = TrendTable(months, groups, matches, totals)
     for g in groups:
         for m in months:
-            table.coverage[(g, m)] = _coverage(totals[(g, m)], m, started.get(g, ""), axis)
+            firsts = {started[s] for s in sites.get((g, m), ())}
+            table.coverage[(g, m)] = _coverage(totals[(g, m)], m, firsts, axis)
     return table
 
 
-def _coverage(total: int, month: str, first_month: str, axis: str) -> str:
+def _coverage(total: int, month: str, first_months: set[str], axis: str) -> str:
+    """A cell's coverage from the first-capture months of the sites counted in it: any site not
+    yet crawled then makes it ``retro``, any site's first crawl in that month ``backfill``."""
     if not total:
         return "gap"
-    if axis == "published" and first_month and month < first_month:
+    if axis == "published" and any(month < f for f in first_months):
         return "retro"
-    if axis == "captured" and month == first_month:
+    if axis == "captured" and month in first_months:
         return "backfill"
     return "live"
 
 
 def month_of(day: date | None) -> str:
-    """YYYY-MM of a date (empty for None)."""
+    """YYYY-MM of a date (empty for None). Give instants in Beijing time: a document published on
+    1 March is stored as midnight Beijing time, still February in UTC."""
     return f"{day.year:04d}-{day.month:02d}" if day else ""

@@ -47,11 +47,15 @@ def _hash(token: str) -> str:
 def create_admin(session: Session, email: str, at: datetime) -> bool:
     """Make ``email`` an admin; False if it already was."""
     email = check_email(email)
-    if session.scalar(select(Admin.id).where(Admin.email == email)) is not None:
+    if _is_admin(session, email):
         return False
     session.add(Admin(email=email, created_at=at))
     session.flush()
     return True
+
+
+def _is_admin(session: Session, email: str) -> bool:
+    return session.scalar(select(Admin.id).where(func.lower(Admin.email) == email.lower()).limit(1)) is not None
 
 
 def admins(session: Session) -> list[str]:
@@ -66,7 +70,7 @@ def issue_link(session: Session, email: str, client: str, at: datetime) -> str:
     email = check_email(email)
     since = at - RATE_WINDOW
     recent = select(func.count(SignInToken.id)).where(SignInToken.created_at > since)
-    if (session.scalar(recent.where(SignInToken.email == email)) or 0) >= MAX_LINKS_PER_EMAIL:
+    if (session.scalar(recent.where(func.lower(SignInToken.email) == email.lower())) or 0) >= MAX_LINKS_PER_EMAIL:
         raise TooManyRequests(f"a sign-in link was sent to {email} {MAX_LINKS_PER_EMAIL} times in the last "
                               f"{RATE_WINDOW.seconds // 60} minutes; use one of those or wait")  # fmt: skip
     if (session.scalar(recent.where(SignInToken.client == client[:64])) or 0) >= MAX_LINKS_PER_CLIENT:
@@ -76,6 +80,14 @@ def issue_link(session: Session, email: str, client: str, at: datetime) -> str:
     session.add(row)
     session.flush()
     return token
+
+
+def link_email(session: Session, token: str, at: datetime) -> str | None:
+    """The address a still usable (unused, unexpired) link token was issued for, without using it."""
+    q = select(SignInToken.email).where(
+        SignInToken.token_hash == _hash(token), SignInToken.used_at.is_(None), SignInToken.expires_at > at
+    )
+    return session.scalar(q)
 
 
 def redeem_link(session: Session, token: str, at: datetime) -> str | None:
@@ -115,9 +127,8 @@ def session_user(session: Session, token: str, at: datetime) -> User | None:
     email = session.scalar(q)
     if email is None:
         return None
-    is_admin = session.scalar(select(Admin.id).where(Admin.email == email)) is not None
     sub = subscriber_by_email(session, email)
-    return User(email=email, is_admin=is_admin, subscriber_id=sub.id if sub else None)
+    return User(email=email, is_admin=_is_admin(session, email), subscriber_id=sub.id if sub else None)
 
 
 def subscriber_of(session: Session, user: User, at: datetime) -> Subscriber:

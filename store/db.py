@@ -118,14 +118,21 @@ def require_schema(engine: Engine) -> None:
     where = engine.url.render_as_string(hide_password=True)
     if "document" not in tables:
         raise StoreNotInitialised(f"the archive at {where} has no tables yet: run `policywatch init` first")
-    from store.schema import head_revision
+    from store.schema import head_revision, known_revision
 
-    with engine.connect() as conn:
-        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    current = None
+    if "alembic_version" in tables:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if current != head_revision():
+        if current is not None and not known_revision(current):
+            raise StoreError(
+                f"the archive at {where} has schema version {current}, newer than this policywatch "
+                f"({head_revision()}): upgrade policywatch"
+            )
         raise StoreNotInitialised(
-            f"the archive at {where} has schema version {current}, this policywatch needs {head_revision()}: "
-            "back it up, then run `policywatch init` to upgrade it"
+            f"the archive at {where} has schema version {current or 'unknown'}, this policywatch needs "
+            f"{head_revision()}: back it up, then run `policywatch init` to upgrade it"
         )
 
 

@@ -27,10 +27,22 @@ from store.queries import META_FIELDS
 CSV_FIELDS = ("doc_id", "version_id", "seq", "current", "url", *META_FIELDS, "captured_at_utc", "captured_at_beijing",
               "text_sha256", "raw_sha256", "chars")  # fmt: skip
 BATCH = 500
+IDS_PER_QUERY = 1000
 Progress = Callable[[int], None]
 
 
-def _versions(session: Session, doc_ids: Iterable[int] | None, latest_only: bool) -> Any:
+def _chunks(doc_ids: Iterable[int] | None) -> Iterator[list[int] | None]:
+    """The ids in sorted chunks of :data:`IDS_PER_QUERY` (one ``None`` for "every document"), so
+    no query carries more bound parameters than SQLite or psycopg accept."""
+    if doc_ids is None:
+        yield None
+        return
+    ids = sorted(set(doc_ids))
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        yield ids[start : start + IDS_PER_QUERY]
+
+
+def _versions(session: Session, doc_ids: list[int] | None, latest_only: bool) -> Any:
     q = (
         select(Version, Document.url, Document.current_version_id, Capture.fetched_at, Capture.raw_sha256)
         .join(Document, Document.id == Version.document_id)
@@ -38,7 +50,7 @@ def _versions(session: Session, doc_ids: Iterable[int] | None, latest_only: bool
         .order_by(Version.document_id, Version.seq)
     )
     if doc_ids is not None:
-        q = q.where(Version.document_id.in_(list(doc_ids)))
+        q = q.where(Version.document_id.in_(doc_ids))
     if latest_only:
         q = q.where(Version.id == Document.current_version_id)
     return q
@@ -46,15 +58,22 @@ def _versions(session: Session, doc_ids: Iterable[int] | None, latest_only: bool
 
 def count_versions(session: Session, doc_ids: Iterable[int] | None = None, latest_only: bool = False) -> int:
     """How many versions an export will write (for the progress bar)."""
-    sub = _versions(session, doc_ids, latest_only).order_by(None).subquery()
-    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+    total = 0
+    for chunk in _chunks(doc_ids):
+        sub = _versions(session, chunk, latest_only).order_by(None).subquery()
+        total += int(session.scalar(select(func.count()).select_from(sub)) or 0)
+    return total
 
 
 def version_records(
     session: Session, doc_ids: Iterable[int] | None = None, latest_only: bool = False
 ) -> Iterator[dict[str, Any]]:
     """One plain dict per version (metadata, text, hashes, capture time, URL), streamed."""
-    rows = session.execute(_versions(session, doc_ids, latest_only).execution_options(yield_per=BATCH))
+    rows = (
+        row
+        for chunk in _chunks(doc_ids)
+        for row in session.execute(_versions(session, chunk, latest_only).execution_options(yield_per=BATCH))
+    )
     for ver, url, current_id, fetched_at, raw_sha256 in rows:
         at = to_utc(fetched_at or ver.created_at)
         yield {
@@ -121,11 +140,16 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], progress: Progr
 def warc_records(session: Session, warc_dir: Path, doc_ids: Iterable[int] | None) -> Iterator[tuple[int, bytes | None]]:
     """(capture id, its WARC response record byte for byte) for the captures of the documents (all
     when ``doc_ids`` is None); the record is None when its WARC file is missing."""
+    for chunk in _chunks(doc_ids):
+        yield from _warc_chunk(session, warc_dir, chunk)
+
+
+def _warc_chunk(session: Session, warc_dir: Path, doc_ids: list[int] | None) -> Iterator[tuple[int, bytes | None]]:
     q = select(Capture.id, Capture.warc_file, Capture.warc_offset, Capture.warc_length).where(
         Capture.warc_file.is_not(None)
     )
     if doc_ids is not None:
-        q = q.where(Capture.document_id.in_(list(doc_ids)))
+        q = q.where(Capture.document_id.in_(doc_ids))
     for cap_id, name, offset, length in session.execute(q.order_by(Capture.id).execution_options(yield_per=BATCH)):
         path = warc_dir / Path(name or "-").name  # a bare file name: never a path from the database
         if not path.is_file() or offset is None or not length:

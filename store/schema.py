@@ -27,6 +27,11 @@ def head_revision() -> str:
     return str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
 
 
+def known_revision(revision: str) -> bool:
+    """True when ``revision`` is one of the migrations shipped with this code."""
+    return revision in {s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the archive schema to the newest migration (idempotent)."""
     command.upgrade(alembic_config(engine), "head")

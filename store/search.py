@@ -105,9 +105,9 @@ def _forms(token: str) -> tuple[tuple[str, ...], ...]:
     """The forms a folded query token may have in the index, which holds the pages' own (only
     lower-cased) words, each form a phrase of index tokens: an ASCII token also as its full-width
     characters, which jieba cuts one by one (covid → ｃ ｏ ｖ ｉ ｄ)."""
-    if not token.isascii() or not any(c.isalnum() for c in token):
+    if not (token.isascii() and token.isalnum()):  # letters and digits only: punctuation is not indexed alike
         return ((token,),)
-    return (token,), tuple(chr(ord(c) + 0xFEE0) for c in token if "!" <= c <= "~")
+    return (token,), tuple(chr(ord(c) + 0xFEE0) for c in token)
 
 
 def _fts5_match(query: TextQuery) -> str:
@@ -177,14 +177,8 @@ def search_versions(
     read for their excerpts."""
     if not query.groups or not all(any(t for t in g) for g in query.groups):
         return Results(0, [], {}, False)
-    stmt = _candidates(session, query).where(_contains(Version, query))
-    stmt = stmt if cap is None else stmt.limit(cap + 1)
-    if mode == "current":
-        stmt = stmt.where(Version.id == Document.current_version_id)
-    if mode == "removed":  # the current version no longer has it
-        cur = aliased(Version)
-        stmt = stmt.join(cur, cur.id == Document.current_version_id).where(Version.id != cur.id, ~_contains(cur, query))
-    rows = session.execute(_filtered(stmt, filters)).all()
+    stmt = _matching(session, query, filters, mode)
+    rows = session.execute(stmt if cap is None else stmt.limit(cap + 1)).all()
     truncated = cap is not None and len(rows) > cap
     rows = rows[:cap] if truncated else rows
     newest: dict[int, Any] = {}  # document id → its newest matching version's row
@@ -201,6 +195,26 @@ def search_versions(
     _add_excerpts(session, query, shown)
     estimate = _estimate(session, query, rows[-1].id, len(docs)) if truncated else None
     return Results(len(docs), shown, _facets(docs), truncated, estimate)
+
+
+def document_ids(session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any") -> list[int]:
+    """Ids of every document with a matching version (as :func:`search_versions` finds them, no
+    cap), in id order: what exports of a search write."""
+    if not query.groups or not all(any(t for t in g) for g in query.groups):
+        return []
+    sub = _matching(session, query, filters, mode).order_by(None).subquery()
+    return list(session.scalars(select(sub.c.document_id).distinct().order_by(sub.c.document_id)))
+
+
+def _matching(session: Session, query: TextQuery, filters: Filters, mode: str) -> Any:
+    """The light columns of the matching versions, newest first (see the module doc for modes)."""
+    stmt = _candidates(session, query).where(_contains(Version, query))
+    if mode == "current":
+        stmt = stmt.where(Version.id == Document.current_version_id)
+    if mode == "removed":  # the current version no longer has it
+        cur = aliased(Version)
+        stmt = stmt.join(cur, cur.id == Document.current_version_id).where(Version.id != cur.id, ~_contains(cur, query))
+    return _filtered(stmt, filters)
 
 
 def _estimate(session: Session, query: TextQuery, oldest_read: int, docs_read: int) -> int | None:

@@ -11,7 +11,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from common.errors import StoreError
@@ -78,7 +78,7 @@ def _check_prefs(p: DeliveryPrefs) -> None:
 
 
 def check_email(email: str) -> str:
-    """``email`` stripped; StoreError when it is not a mailable (ASCII) address."""
+    """``email`` stripped, its domain lower-cased; StoreError when it is not a mailable (ASCII) address."""
     email = email.strip()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or any(c.isspace() or ord(c) < 32 or c in "<>,;\"'@" for c in local + domain):
@@ -88,16 +88,21 @@ def check_email(email: str) -> str:
             f"{email!r}: addresses with non-ASCII characters cannot be mailed yet; give the ASCII form "
             "(for a domain like 例子.中国, its xn-- form)"
         )
-    return email
+    return f"{local}@{domain.lower()}"  # domains are case-insensitive
 
 
 def subscriber_by_email(session: Session, email: str) -> Subscriber | None:
-    """The subscriber with this address (exact, as stored), if any."""
-    return session.scalar(select(Subscriber).where(Subscriber.email == email.strip()))
+    """The subscriber with this address, compared without regard to case (mail systems ignore it
+    in practice), the oldest if several were stored in different cases."""
+    q = select(Subscriber).where(func.lower(Subscriber.email) == email.strip().lower()).order_by(Subscriber.id)
+    return session.scalars(q.limit(1)).first()
 
 
-def upsert_subscriber(session: Session, email: str, at: datetime, prefs: DeliveryPrefs = DeliveryPrefs()) -> Subscriber:
-    """Create a subscriber or update their preferences; an unsubscribed address is subscribed again."""
+def upsert_subscriber(
+    session: Session, email: str, at: datetime, prefs: DeliveryPrefs = DeliveryPrefs(), reactivate: bool = True
+) -> Subscriber:
+    """Create a subscriber or update their preferences; an unsubscribed address is subscribed again
+    unless ``reactivate`` is False (an admin editing someone's preferences)."""
     email = check_email(email)
     _check_prefs(prefs)
     sub = subscriber_by_email(session, email)
@@ -109,7 +114,8 @@ def upsert_subscriber(session: Session, email: str, at: datetime, prefs: Deliver
         value = getattr(prefs, attr)
         if value is not None:
             setattr(sub, attr, value)
-    sub.active, sub.unsubscribed_at = True, None
+    if reactivate or sub.id is None:
+        sub.active, sub.unsubscribed_at = True, None
     session.flush()
     return sub
 

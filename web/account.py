@@ -9,6 +9,7 @@ the rule id in a URL is always combined with the signed-in subscriber's id.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -18,7 +19,15 @@ from sqlalchemy.orm import Session
 
 from common import clock
 from common.errors import PolicywatchError, StoreError
-from store.accounts import LINK_TTL, TooManyRequests, issue_link, redeem_link, start_session, subscriber_of
+from store.accounts import (
+    LINK_TTL,
+    TooManyRequests,
+    issue_link,
+    link_email,
+    redeem_link,
+    start_session,
+    subscriber_of,
+)
 from store.accounts import end_session as end_db_session
 from store.db import transaction
 from store.models import Subscriber
@@ -53,9 +62,9 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
             return ui.csrf_refused(request)
         t, email = translator(ui.lang(request)), form.get("email", "").strip()
         try:
-            with transaction(ui.sessions) as s:
+            with transaction(ui.sessions) as s:  # committed before the mail: no lock held during SMTP
                 token = issue_link(s, email, _client(request), clock.now())
-                mailer(email, f"{base}/signin/link?{urlencode({'token': token})}", ui.lang(request))
+            mailer(email, f"{base}/signin/link?{urlencode({'token': token})}", ui.lang(request))
         except TooManyRequests as exc:
             return ui.message(request, 429, "rate_limited", str(exc))
         except StoreError as exc:
@@ -68,8 +77,14 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
 
     @router.get("/signin/link", response_class=HTMLResponse)
     def signin_confirm(request: Request, token: str = "") -> HTMLResponse:
-        return ui.render(request, "signin.html", title=translator(ui.lang(request))("sign_in"), state="confirm",
-                         token=token)  # fmt: skip
+        """The button that uses the link, naming the address it signs in as (a link someone else
+        sent must not sign you in unawares)."""
+        with ui.sessions() as s:
+            email = link_email(s, token, clock.now())
+        t = translator(ui.lang(request))
+        if email is None:
+            return ui.message(request, 400, "error", t("link_invalid"))
+        return ui.render(request, "signin.html", title=t("sign_in"), state="confirm", token=token, email=email)
 
     @router.post("/signin/link", response_model=None)
     async def signin_redeem(request: Request) -> Response:
@@ -78,6 +93,8 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
             return ui.csrf_refused(request)
         with transaction(ui.sessions) as s:
             email = redeem_link(s, form.get("token", ""), clock.now())
+            if email:  # whoever was signed in in this browser is signed out first
+                end_db_session(s, request.cookies.get(SESSION_COOKIE, ""), clock.now())
             token = start_session(s, email, clock.now()) if email else ""
         if not email:
             return ui.message(request, 400, "error", translator(ui.lang(request))("link_invalid"))
@@ -135,9 +152,11 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
     return router
 
 
-def apply_change(s: Session, sub: Subscriber, what: str, form: dict[str, str], rule_id: int = 0) -> None:
+def apply_change(
+    s: Session, sub: Subscriber, what: str, form: dict[str, str], rule_id: int = 0, own: bool = True
+) -> None:
     """Apply one posted change (``add`` a rule, ``delete`` rule ``rule_id``, ``prefs``) to ``sub``'s
-    own settings; StoreError when the form is invalid."""
+    settings (``own``: by the subscriber, not an admin); StoreError when the form is invalid."""
     now = clock.now()
     if what == "add":
         add_rule(s, sub, rule_spec(form), now)
@@ -146,9 +165,11 @@ def apply_change(s: Session, sub: Subscriber, what: str, form: dict[str, str], r
     elif form.get("stop"):
         unsubscribe(s, sub.email, now)
     else:
-        hour = form.get("digest_hour", "")
+        hour = form.get("digest_hour", "").strip()
+        if hour and not re.fullmatch(r"[0-9]{1,2}", hour):
+            raise StoreError(f"digest hour {hour!r}: give an hour from 0 to 23")
         prefs = DeliveryPrefs(
             language=form.get("language") or None, delivery=form.get("delivery") or None,
-            digest_hour=int(hour) if hour.isdigit() else None, timezone=form.get("timezone") or None,
+            digest_hour=int(hour) if hour else None, timezone=form.get("timezone") or None,
         )  # fmt: skip
-        upsert_subscriber(s, sub.email, now, prefs)  # saving preferences resumes mail
+        upsert_subscriber(s, sub.email, now, prefs, reactivate=own)  # their own save resumes mail; an admin's does not

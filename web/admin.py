@@ -67,7 +67,7 @@ def admin_router(ui: Ui) -> APIRouter:
                 sub = s.get(Subscriber, sub_id)
                 if sub is None:
                     return ui.message(request, 404, "not_found", f"Subscriber {sub_id} does not exist.")
-                apply_change(s, sub, what, form, rule_id)
+                apply_change(s, sub, what, form, rule_id, own=False)
         except StoreError as exc:
             return ui.message(request, 422, "error", str(exc))
         return RedirectResponse(f"/admin/subscribers/{sub_id}?saved=1", status_code=303)

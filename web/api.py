@@ -7,7 +7,6 @@ Every answer is plain data from the shared query layer (:mod:`store.queries`,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,11 @@ from processing.trends import AXES, GROUPINGS
 from store.exports import csv_chunks, jsonl_chunks, version_records, warc_records
 from store.queries import events, history, version_detail
 from store.search import MODES
-from web.searching import BadSearch, SearchRequest, run_search
+from web.searching import BadSearch, SearchRequest, found_documents, run_search
 from web.trends import TrendRequest, run_trend
 from web.ui import MAX_ROW_ID, RowId
 
 DIFF_MAX_CHARS = 400_000
-EVERYTHING = 10**9  # a page size that holds every document a search finds (exports)
 
 
 def diff_of(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -122,10 +120,9 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
         """The versions of the documents a search finds (or of all documents), streamed as CSV
         (metadata) or JSONL (one version per line, with text, hashes, capture time, URL); or
         ``warc``: the WARC records of their captures, byte for byte as archived."""
-        req = replace(SearchRequest.from_params(request.query_params), page=1, size=EVERYTHING)
         try:
             with sessions() as s:
-                doc_ids = [h.doc_id for h in run_search(s, req, cap=None).hits] if q.strip() else None
+                doc_ids = found_documents(s, SearchRequest.from_params(request.query_params)) if q.strip() else None
         except BadSearch as exc:
             raise HTTPException(422, str(exc)) from exc
         headers = {"Content-Disposition": f'attachment; filename="policywatch-export.{format}"'}

@@ -112,7 +112,6 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], mailer: Sign
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, exc)
         where = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()) or "the request"
-        request.state.user = None
         return ui.render(request, "error.html", 404, title="未找到 Not found",
                          message=f"Nothing here: {where} is not valid in this address.")  # fmt: skip
 
@@ -122,9 +121,11 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], mailer: Sign
         log.exception("%s %s failed", request.method, request.url.path)
         message = "Something failed on our side; it has been logged. Try again, or tell the administrator."
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=500)
+            return JSONResponse({"detail": message}, status_code=500, headers=SECURITY_HEADERS)
         request.state.user = None  # the failure may be the database: do not look the user up again
-        return ui.render(request, "error.html", 500, title="出错了 Error", message=message)
+        page = ui.render(request, "error.html", 500, title="出错了 Error", message=message)
+        page.headers.update(SECURITY_HEADERS)  # this handler answers outside the middleware
+        return page
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

@@ -104,6 +104,8 @@ def pages_router(ui: Ui) -> APIRouter:
             req = TrendRequest.from_params(request.query_params)
         except BadSearch as exc:
             return Response(str(exc), status_code=422, media_type="text/plain; charset=utf-8")
+        if not req.asked:
+            return Response("give q (a search) or tag (a tracked term)", 422, media_type="text/plain; charset=utf-8")
         with sessions() as s:
             table = run_trend(s, req)
         headers = {"Content-Disposition": 'attachment; filename="policywatch-trend.csv"'}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from common.clock import parse_instant
 from common.errors import ConfigError
 from processing.query import Query, parse_query
-from store.search import CANDIDATES, MODES, Filters, Results, TextQuery, search_versions
+from store.search import CANDIDATES, MODES, Filters, Results, TextQuery, document_ids, search_versions
 
 FILTER_FIELDS = ("agency", "topic", "validity", "written_from", "written_to", "published_from", "published_to",
                  "event_kind", "tag")  # fmt: skip
@@ -58,6 +58,18 @@ def _instant(value: str | None, name: str) -> datetime | None:
 def run_search(session: Session, req: SearchRequest, cap: int | None = CANDIDATES) -> Results:
     """Run ``req`` reading at most ``cap`` matching versions (None: all); BadSearch when a
     parameter is invalid."""
+    query, filters = _checked(req)
+    return search_versions(session, query, filters, req.mode, req.page, req.size, cap)
+
+
+def found_documents(session: Session, req: SearchRequest) -> list[int]:
+    """Ids of every document ``req`` finds (exports); BadSearch when a parameter is invalid."""
+    query, filters = _checked(req)
+    return document_ids(session, query, filters, req.mode)
+
+
+def _checked(req: SearchRequest) -> tuple[TextQuery, Filters]:
+    """The store's query and filters of ``req``; BadSearch naming what is wrong."""
     if req.mode not in MODES:
         raise BadSearch(f"mode must be one of {', '.join(MODES)}")
     query = parse_query(req.q)
@@ -71,7 +83,7 @@ def run_search(session: Session, req: SearchRequest, cap: int | None = CANDIDATE
         captured_from=_instant(params.get("captured_from"), "captured_from"),
         captured_to=_instant(params.get("captured_to"), "captured_to"),
     )
-    return search_versions(session, text_query(query), filters, req.mode, req.page, req.size, cap)
+    return text_query(query), filters
 
 
 def text_query(query: Query) -> TextQuery:

@@ -15,13 +15,28 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.clock import beijing
 from processing.query import parse_query
 from processing.terms import default_terms
 from processing.trends import AXES, GROUPINGS, DocRow, TrendTable, build, month_of
 from store.trends import document_dates, matching_ids
 from web.searching import BadSearch, text_query
 
-PALETTE = ("#a11", "#1f5fa8", "#2a8a3e", "#b86e00", "#6b3fa0", "#0f8a8a", "#c2185b", "#5d6d1e", "#444", "#8d6e63")
+PALETTE = (
+    "#a11",
+    "#1f5fa8",
+    "#2a8a3e",
+    "#b86e00",
+    "#6b3fa0",
+    "#0f8a8a",
+    "#c2185b",
+    "#5d6d1e",
+    "#444",
+    "#8d6e63",
+    "#e07b00",
+    "#3b9bd6",
+    "#9aa000",
+)  # one colour per group: 12 groups and 未知
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 880, 320, 56, 170, 16, 56
 
 
@@ -64,8 +79,8 @@ def run_trend(session: Session, req: TrendRequest) -> TrendTable:
     query = text_query(parse_query(req.q)) if req.q else None
     matching = matching_ids(session, query, req.tag)
     rows = (
-        DocRow(doc_id, month_of(published if req.axis == "published" and published else first_seen),
-               month_of(first_seen), source, host, agency)
+        DocRow(doc_id, month_of(beijing(published if req.axis == "published" and published else first_seen)),
+               month_of(beijing(first_seen)), source, host, agency)
         for doc_id, published, first_seen, source, host, agency in document_dates(session)
     )  # fmt: skip
     return build(rows, matching, req.by, req.axis, req.first, req.last)

@@ -85,6 +85,7 @@ def test_kwic_gives_context_around_each_hit():
     ]
     assert [(s.before, s.after) for s in kwic("a COVID b", "covid", width=2)] == [("a ", " b")]
     assert kwic("甲乙丙", "社会") == [] and kwic("甲乙", "") == []
+    assert [s.hit for s in kwic("İİİ xyz", "XYZ")] == ["xyz"]  # İ grows when lower-cased: positions from the text
 
 
 def test_removal_mail_carries_the_evidence():

@@ -100,8 +100,8 @@ def test_archived_script_never_runs(page, site):
         page.goto(path)
         assert HOSTILE in page.locator("main").inner_text(), path  # the payload is on the page, as text
         assert page.evaluate("window.__pwned") is None, path
+        assert page.locator("a[href^='javascript:']").count() == 0, path  # the document's URL is javascript:
     assert page.seen["dialogs"] == [] and page.seen["console"] == [] and page.seen["errors"] == []
-    assert page.locator("a[href^='javascript:']").count() == 0
     page.goto(f"/documents/{doc}")
     assert HOSTILE in page.locator("h1").inner_text()  # shown as text, exactly
 

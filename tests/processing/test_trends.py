@@ -77,3 +77,20 @@ def test_captured_axis_flags_the_first_crawls_backlog():
     assert [table.coverage[("全部", m)] for m in table.months] == ["backfill", "live"]
     assert table.rows()[1] == {"group": "全部", "month": "2026-04", "matching": 1, "documents": 1, "share": 1.0,
                                "coverage": "live"}  # fmt: skip
+
+
+def test_a_long_range_keeps_its_newest_months():
+    months = month_range("1970-01", "2026-03", most=24)
+    assert months[0] == "2024-04" and months[-1] == "2026-03" and len(months) == 24
+
+
+def test_coverage_follows_each_site_not_the_group():
+    """A site first crawled in April brings its backlog into April: in the all-sites group that
+    month is backfill, though the first site was live long before."""
+    rows = [row(1, "2026-03", source="a", first="2026-03"), row(2, "2026-04", source="a", first="2026-03"),
+            row(3, "2026-04", source="b", first="2026-04"), row(4, "2026-05", source="a", first="2026-03")]  # fmt: skip
+    captured = build(rows, matching=set(), grouping="all", axis="captured")
+    assert [captured.coverage[("全部", m)] for m in captured.months] == ["backfill", "backfill", "live"]
+    published = build([row(5, "2026-03", source="a", first="2026-01"), row(6, "2026-03", source="b", first="2026-05")],
+                      matching=set(), grouping="all", axis="published")  # fmt: skip
+    assert published.coverage[("全部", "2026-03")] == "retro"  # site b was not crawled yet in March

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from alerts.signin import sign_in_mailer
 from common.settings import Settings
 from processing.trends import AXES, COVERAGE, GROUPINGS
-from store.accounts import LINK_TTL, MAX_LINKS_PER_EMAIL, create_admin, issue_link, redeem_link
+from store.accounts import LINK_TTL, MAX_LINKS_PER_EMAIL, create_admin, issue_link, redeem_link, session_user
 from store.db import transaction
 from store.models import SignInToken, WatchRule
 from store.subscribers import RuleSpec, add_rule, rules_of, subscribe, subscriber_by_email
@@ -109,9 +109,37 @@ def test_a_used_link_is_refused_over_http(site, smtp_sink):
     token = link.rsplit("=", 1)[1]
     other = httpx.Client(base_url=str(site.base_url))
     page = other.get(link)
-    r = other.post("/signin/link", data={"token": token, "csrf": CSRF.search(page.text).group(1)})
+    assert page.status_code == 400 and "无效" in page.text and 'name="token"' not in page.text
+    r = other.post("/signin/link", data={"token": token, "csrf": csrf_of(other)})
     assert r.status_code == 400 and "无效" in r.text
     assert "pw_session" not in r.cookies
+
+
+def test_the_link_page_names_the_address_and_a_new_sign_in_ends_the_old_session(site, smtp_sink, sessions):
+    """Against login CSRF: a link someone else sent says whose account it opens; using it signs the
+    browser's previous account out (its session token stops working)."""
+    sign_in(site, smtp_sink, "victim@example.org")
+    old = site.cookies.get("pw_session")
+    site.post("/signin", data={"email": "attacker@example.org", "csrf": csrf_of(site, "/account")})
+    page = site.get(mailed_link(smtp_sink, "attacker@example.org"))
+    assert "attacker@example.org" in page.text
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    site.post("/signin/link", data={"token": token, "csrf": CSRF.search(page.text).group(1)})
+    with sessions() as s:
+        assert session_user(s, old, datetime.now(UTC)) is None
+
+
+def test_addresses_compare_without_case(site, smtp_sink, sessions):
+    with transaction(sessions) as s:
+        create_admin(s, "Boss@Example.ORG", T0)
+    token = csrf_of(site)
+    codes = [site.post("/signin", data={"email": e, "csrf": token}).status_code
+             for e in ("boss@example.org", "BOSS@example.org", "Boss@EXAMPLE.org", "boss@Example.org")]  # fmt: skip
+    assert codes == [200, 200, 200, 429]  # one address, however it is written
+    page = site.get(mailed_link(smtp_sink, "boss@example.org"))
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    site.post("/signin/link", data={"token": token, "csrf": CSRF.search(page.text).group(1)})
+    assert site.get("/admin").status_code == 200
 
 
 def test_posts_without_this_browsers_csrf_token_change_nothing(site, smtp_sink, sessions):
@@ -238,3 +266,22 @@ def test_an_admin_pauses_and_resumes_a_source_others_cannot(sessions, smtp_sink)
         assert site.post("/admin/sources/tianjin/resume", data={"csrf": token}).status_code == 303
         with sessions() as s:
             assert paused_sources(s) == {}
+
+
+def test_an_admin_edit_keeps_an_unsubscribed_address_unsubscribed_and_bad_hours_are_refused(site, smtp_sink, sessions):
+    from store.subscribers import unsubscribe
+
+    with transaction(sessions) as s:
+        other = subscribe(s, "b@example.org", ["网格化管理"], T0)
+        unsubscribe(s, "b@example.org", T0)
+        create_admin(s, "boss@example.org", T0)
+    sign_in(site, smtp_sink, "boss@example.org")
+    token = csrf_of(site, "/admin")
+    path = f"/admin/subscribers/{other.id}/prefs"
+    assert site.post(path, data={"csrf": token, "delivery": "digest"}).status_code == 303
+    for hour in ("²", "24", "-1", "8am"):
+        r = site.post(path, data={"csrf": token, "digest_hour": hour})
+        assert r.status_code == 422 and "digest hour" in r.text, hour
+    with sessions() as s:
+        sub = subscriber_by_email(s, "b@example.org")
+        assert (sub.active, sub.delivery, sub.digest_hour) == (False, "digest", 8)

@@ -223,3 +223,14 @@ def test_ids_beyond_the_database_range_and_nul_bytes_are_client_errors(client):
     r = client.get("/api/v1/search", params={"q": "社会\x00信用"})
     assert r.status_code == 400 and "NUL" in r.json()["detail"]
     assert client.get("/api/v1/events", params={"kind": "new\x00"}).status_code == 400
+
+
+def test_exports_query_ids_in_chunks_and_read_no_more_than_asked(client, monkeypatch):
+    """Large result sets go to the database in chunks of ids (SQLite and psycopg cap bound parameters)."""
+    import store.exports
+
+    monkeypatch.setattr(store.exports, "IDS_PER_QUERY", 1)
+    rows = client.get("/api/v1/export", params={"q": "推进", "format": "csv"}).text.strip().splitlines()
+    assert len(rows) == 4 and sorted(r.split(",")[0] for r in rows[1:]) == sorted(
+        [str(client.ids["revised"])] * 2 + [str(client.ids["other"])]
+    )

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, update
@@ -11,7 +10,7 @@ from sqlalchemy import delete, update
 from common.settings import Settings
 from store.db import transaction
 from store.models import Document, KeywordHit, Version
-from store.repo import add_capture, add_version, create_document, ensure_source
+from store.repo import add_capture, add_version, create_document, ensure_source, published_at
 from tests.store.test_archive import T0, content, record
 from tests.web.conftest import live
 from web.app import create_app
@@ -20,7 +19,7 @@ from web.app import create_app
 DOCS = [
     ("sim-govcn", "http://127.0.0.1:9/a.htm", "2026-01-15", "国务院办公厅", True),
     ("sim-govcn", "http://127.0.0.1:9/b.htm", "2026-01-20", "国务院办公厅", False),
-    ("sim-govcn", "http://127.0.0.1:9/c.htm", "2026-03-05", "国务院办公厅", True),
+    ("sim-govcn", "http://127.0.0.1:9/c.htm", "2026-03-01", "国务院办公厅", True),  # 2026-02-28T16:00Z
     ("tj-xxgk", "http://www.tj.gov.cn/d.htm", "2026-01-10", "天津市人民政府", True),
     ("tj-xxgk", "http://www.tj.gov.cn/e.htm", "2026-03-10", "天津市南开区人民政府", False),
 ]
@@ -36,7 +35,7 @@ def client(sessions):
             )
             doc = create_document(s, src.id, url, T0, c)
             ver = add_version(s, doc, add_capture(s, src.id, None, record(url), document_id=doc.id), c, T0)
-            day = datetime.fromisoformat(published).replace(tzinfo=UTC)
+            day = published_at(published, None)  # midnight Beijing time, as the crawler stores it
             s.execute(update(Document).where(Document.id == doc.id).values(published_at=day))
             s.execute(update(Version).where(Version.id == ver.id).values(agency=agency))
             if not has_term:
@@ -93,3 +92,23 @@ def test_page_draws_the_chart_with_a_break_at_the_gap_and_offers_csv(client):
 def test_bad_trend_parameters_are_422(client, params, message):
     r = client.get("/api/v1/trends", params=params)
     assert r.status_code == 422 and message in r.text
+
+
+def test_chart_lines_join_months_with_data_and_break_at_gaps():
+    from collections import Counter
+
+    from processing.trends import TrendTable
+    from web.trends import chart
+
+    months = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    totals = Counter({("g", "2026-01"): 4, ("g", "2026-02"): 2, ("g", "2026-04"): 5})
+    matches = Counter({("g", "2026-01"): 1, ("g", "2026-02"): 2, ("g", "2026-04"): 0})
+    table = TrendTable(months, ["g"], matches, totals)
+    table.coverage = {("g", m): "gap" if m == "2026-03" else "live" for m in months}
+    drawn = chart(table)
+    (line,) = drawn["lines"]
+    assert [len(p.split()) for p in line["paths"]] == [2, 1]  # Jan–Feb joined, April alone after the gap
+    ys = [float(pt.split(",")[1]) for pt in line["paths"][0].split()]
+    assert ys[1] < ys[0]  # 100 % is drawn above 25 %
+    assert [c["month"] for c in drawn["shade"]] == ["2026-03"] and drawn["shade"][0]["kind"] == "gap"
+    assert [t["label"] for t in drawn["yticks"]] == ["0%", "25%", "50%", "75%", "100%"]
