@@ -1,4 +1,4 @@
-"""Operations commands: ``status``, ``export``, ``source pause|resume``."""
+"""Operations commands: ``status``, ``export``, ``trends``, ``source pause|resume``."""
 
 from __future__ import annotations
 
@@ -140,3 +140,36 @@ def source_resume(ctx: click.Context, name: str) -> None:
     with transaction(_sessions(ctx)) as s:
         done = resume_source(s, name)
     click.echo(f"{name} {'resumed' if done else 'was not paused'}")
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option("--tag", default="", help="a tracked term (alone, or narrowing QUERY)")
+@click.option("--by", type=click.Choice(["all", "source", "province", "level"]), default="all", show_default=True)
+@click.option("--axis", type=click.Choice(["published", "captured"]), default="published", show_default=True)
+@click.option("--from", "first", default="", help="first month, YYYY-MM")
+@click.option("--to", "last", default="", help="last month, YYYY-MM")
+@click.option("--csv", "as_csv", is_flag=True, help="print CSV (group, month, matching, documents, share, coverage)")
+@click.pass_context
+def trends(ctx: click.Context, query: str, tag: str, by: str, axis: str, first: str, last: str, as_csv: bool) -> None:
+    """Share of documents matching QUERY (or --tag) per month and group, with each month's coverage."""
+    from web.searching import BadSearch
+    from web.trends import TrendRequest, run_trend, to_csv
+
+    try:
+        req = TrendRequest.from_params({"q": query, "tag": tag, "by": by, "axis": axis, "from": first, "to": last})
+    except BadSearch as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not req.asked:
+        raise click.ClickException("give a QUERY or --tag TERM")
+    with _sessions(ctx)() as s:
+        table = run_trend(s, req)
+    if as_csv:
+        click.echo(to_csv(table).lstrip("\ufeff"), nl=False)
+        return
+    click.echo(f"{'group':<16}{'month':<9}{'matching':>9}{'documents':>11}{'share':>9}  coverage")
+    for r in table.rows():
+        share = "—" if r["share"] is None else f"{float(str(r['share'])) * 100:.1f}%"
+        click.echo(
+            f"{r['group']!s:<16}{r['month']!s:<9}{r['matching']!s:>9}{r['documents']!s:>11}{share:>9}  {r['coverage']}"
+        )

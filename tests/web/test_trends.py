@@ -112,3 +112,20 @@ def test_chart_lines_join_months_with_data_and_break_at_gaps():
     assert ys[1] < ys[0]  # 100 % is drawn above 25 %
     assert [c["month"] for c in drawn["shade"]] == ["2026-03"] and drawn["shade"][0]["kind"] == "gap"
     assert [t["label"] for t in drawn["yticks"]] == ["0%", "25%", "50%", "75%", "100%"]
+
+
+def test_trends_on_the_command_line(sessions, tmp_path, client):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    cfg = tmp_path / "pw.toml"
+    cfg.write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    out = CliRunner().invoke(main, ["--config", str(cfg), "trends", "社会信用体系"]).output
+    lines = out.splitlines()
+    assert lines[1].split() == ["全部", "2026-01", "2", "3", "66.7%", "retro"]
+    assert lines[2].split() == ["全部", "2026-02", "0", "0", "—", "gap"]
+    csv_out = CliRunner().invoke(main, ["--config", str(cfg), "trends", "--tag", "社会信用体系", "--csv"]).output
+    assert csv_out.splitlines()[0] == "group,month,matching,documents,share,coverage"
+    assert "give a QUERY or --tag" in CliRunner().invoke(main, ["--config", str(cfg), "trends"]).output
