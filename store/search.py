@@ -223,11 +223,9 @@ def _estimate(session: Session, query: TextQuery, oldest_read: int, docs_read: i
     Index counts only, so cheap; None on PostgreSQL (its index gives no cheap ordered count)."""
     if session.get_bind().dialect.name != "sqlite":
         return None
-    count = "SELECT count(*) FROM version_fts WHERE version_fts MATCH :m"
-    match = _fts5_match(query)
-    every = session.execute(text(count), {"m": match}).scalar() or 0
-    read = session.execute(text(count + " AND rowid >= :r"), {"m": match, "r": oldest_read}).scalar() or 1
-    return max(docs_read, round(every * docs_read / read))
+    counts = text("SELECT count(*), sum(rowid >= :r) FROM version_fts WHERE version_fts MATCH :m")  # one walk
+    every, read = session.execute(counts, {"m": _fts5_match(query), "r": oldest_read}).one()
+    return max(docs_read, round((every or 0) * docs_read / (read or 1)))
 
 
 def matching_documents(session: Session, query: TextQuery, filters: Filters = Filters()) -> set[int]:
