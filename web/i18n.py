@@ -114,6 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "blocked_hosts": ("被拦截的主机", "Blocked hosts"),
     "manage": ("管理", "manage"),
     "rate_limited": ("请求过于频繁", "Too many requests"),
+    "no_text_layer": ("无文字层，需 OCR", "no text layer: needs OCR"),
     "meta_title": ("标题", "Title 标题"),
     "meta_agency": ("发文机关", "Issuer 发文机关"),
     "meta_doc_number": ("发文字号", "Number 发文字号"),

@@ -234,3 +234,20 @@ def test_exports_query_ids_in_chunks_and_read_no_more_than_asked(client, monkeyp
     assert len(rows) == 4 and sorted(r.split(",")[0] for r in rows[1:]) == sorted(
         [str(client.ids["revised"])] * 2 + [str(client.ids["other"])]
     )
+
+
+def test_document_page_lists_each_attachment_version_with_its_download(client, sessions):
+    from store.attachments import AttachmentLink, FileText, add_attachment_version, attachment_row
+
+    doc_id = client.ids["revised"]
+    url = "http://127.0.0.1:9/files/方案<b>.pdf"
+    with transaction(sessions) as s:
+        att = attachment_row(s, AttachmentLink(url, "http://127.0.0.1:9/a.htm", "实施方案<b>.pdf", "pdf"), doc_id, T0)
+        caps = [add_capture(s, 1, None, record(url, body), document_id=doc_id) for body in (b"%PDF-1", b"%PDF-2")]
+        add_attachment_version(s, att, caps[0], FileText("第一稿", pages=1), T0)
+        add_attachment_version(s, att, caps[1], FileText("", pages=2, no_text_layer=True), T0 + timedelta(days=1))
+    page = client.get(f"/documents/{doc_id}").text
+    section = page[page.index("附件") :]
+    assert "实施方案&lt;b&gt;.pdf" in section and "<b>" not in section
+    assert section.count("<tr><td>v") == 2 and "无文字层" in section
+    assert all(f'href="/captures/{c.id}/raw"' in section for c in caps)
