@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, column, exists, or_, select, table, text
+from sqlalchemy import Integer, and_, column, exists, func, or_, select, table, text
 from sqlalchemy.orm import Session, aliased
 
 from store.models import Document, Event, KeywordHit, Source, Version
@@ -87,7 +87,7 @@ class Results:
     """A page of hits, the number of documents found and facets over them. ``truncated``: there
     were more matching versions than the cap, so ``total`` and the facets cover the documents of
     the newest ``CANDIDATES`` matching versions only, and ``estimated_total`` extrapolates the
-    number of documents from the full-text index (None when not truncated)."""
+    number of documents from the full-text index counts (None when not truncated)."""
 
     total: int
     hits: list[Hit]
@@ -220,11 +220,13 @@ def _matching(session: Session, query: TextQuery, filters: Filters, mode: str) -
 def _estimate(session: Session, query: TextQuery, oldest_read: int, docs_read: int) -> int | None:
     """Documents found, extrapolated: the index's candidates in all versions, times the share of
     candidates that turned out documents in the part read (versions from ``oldest_read`` on).
-    Index counts only, so cheap; None on PostgreSQL (its index gives no cheap ordered count)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return None
-    counts = text("SELECT count(*), sum(rowid >= :r) FROM version_fts WHERE version_fts MATCH :m")  # one walk
-    every, read = session.execute(counts, {"m": _fts5_match(query), "r": oldest_read}).one()
+    Index counts only, in one walk of the index."""
+    if session.get_bind().dialect.name == "sqlite":
+        counts = text("SELECT count(*), sum(rowid >= :r) FROM version_fts WHERE version_fts MATCH :m")
+        every, read = session.execute(counts, {"m": _fts5_match(query), "r": oldest_read}).one()
+    else:
+        newer = func.count().filter(Version.id >= oldest_read)
+        every, read = session.execute(select(func.count(), newer).where(Version.id.in_(_fts_ids(session, query)))).one()
     return max(docs_read, round((every or 0) * docs_read / (read or 1)))
 
 
