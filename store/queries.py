@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import zstandard
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.cite import citation as cite
@@ -38,12 +38,19 @@ def event_dict(ev: Event) -> dict[str, Any]:
 
 
 def events(
-    session: Session, since: datetime | None = None, kinds: list[str] | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Events in time order, optionally since an instant, of some kinds, at most ``limit``."""
+    session: Session, since: datetime | None = None, kinds: list[str] | None = None, limit: int | None = None,
+    after: int | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Events in time order, optionally since an instant, of some kinds, at most ``limit``;
+    ``after`` (an event id, the last one of the previous page) continues a listing after it."""
     q = select(Event).order_by(Event.at, Event.id).limit(limit)
     if since is not None:
         q = q.where(Event.at >= since)
+    if after is not None:
+        last = session.get(Event, after)
+        if last is None:  # an unknown cursor continues nothing
+            return []
+        q = q.where(or_(Event.at > last.at, and_(Event.at == last.at, Event.id > last.id)))
     if kinds:
         q = q.where(Event.kind.in_(kinds))
     return [event_dict(e) for e in session.scalars(q)]

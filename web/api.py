@@ -27,6 +27,7 @@ from web.trends import TrendRequest, run_trend
 from web.ui import MAX_ROW_ID, RowId
 
 DIFF_MAX_CHARS = 400_000
+EVENTS_PAGE = 1000
 
 
 def diff_of(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -154,14 +155,16 @@ def api_router(sessions: sessionmaker[Session], warc_dir: Path) -> APIRouter:
 
     @api.get("/events")
     def event_list(
-        since: str | None = Query(None, description="ISO-8601 instant"), kind: list[str] = Query([])
+        since: str | None = Query(None, description="ISO-8601 instant"),
+        kind: list[str] = Query([]),
+        after: int | None = Query(None, ge=1, le=MAX_ROW_ID, description="the last event id of the previous page"),
     ) -> list[dict[str, Any]]:
-        """Events in time order (up to 1,000 from ``since``)."""
+        """Events in time order, 1,000 at most per call; pass the last one's id as ``after`` for the next."""
         try:
             at = parse_instant(since) if since else None
         except ConfigError as exc:
             raise HTTPException(422, f"since: {since!r} is not an ISO-8601 instant") from exc
         with sessions() as s:
-            return events(s, at, kind or None, limit=1000)
+            return events(s, at, kind or None, limit=EVENTS_PAGE, after=after)
 
     return api

@@ -251,3 +251,17 @@ def test_document_page_lists_each_attachment_version_with_its_download(client, s
     assert "实施方案&lt;b&gt;.pdf" in section and "<b>" not in section
     assert section.count("<tr><td>v") == 2 and "无文字层" in section
     assert all(f'href="/captures/{c.id}/raw"' in section for c in caps)
+
+
+def test_events_page_with_a_cursor(client, monkeypatch):
+    import web.api
+
+    everything = client.get("/api/v1/events").json()
+    assert len(everything) == 4
+    monkeypatch.setattr(web.api, "EVENTS_PAGE", 3)  # the server runs in this process
+    first = client.get("/api/v1/events").json()
+    rest = client.get("/api/v1/events", params={"after": first[-1]["id"]}).json()
+    assert [e["id"] for e in first + rest] == [e["id"] for e in everything] and len(first) == 3
+    assert client.get("/api/v1/events", params={"after": rest[-1]["id"]}).json() == []
+    assert client.get("/api/v1/events", params={"after": 999999}).json() == []
+    assert client.get("/api/v1/events", params={"after": 0}).status_code == 422
