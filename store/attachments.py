@@ -126,7 +126,7 @@ def attachments_of(session: Session, document_id: int) -> list[dict[str, Any]]:
             {
                 "url": att.url, "name": att.name, "ext": att.ext, "state": att.state, "linked": att.linked,
                 "versions": [
-                    {"seq": v.seq, "capture_id": v.capture_id, "at": v.created_at.isoformat(),
+                    {"version_id": v.id, "seq": v.seq, "capture_id": v.capture_id, "at": v.created_at.isoformat(),
                      "raw_sha256": v.raw_sha256, "size": v.size, "pages": v.pages, "chars": len(v.text),
                      "no_text_layer": v.no_text_layer, "error": v.error}
                     for v in versions
@@ -134,3 +134,21 @@ def attachments_of(session: Session, document_id: int) -> list[dict[str, Any]]:
             }
         )  # fmt: skip
     return out
+
+
+def attachment_version_detail(session: Session, version_id: int) -> dict[str, Any] | None:
+    """One attachment version with its text, and the previous version's text (for a diff)."""
+    ver = session.get(AttachmentVersion, version_id)
+    att = session.get(Attachment, ver.attachment_id) if ver else None
+    if ver is None or att is None:
+        return None
+    prev = session.scalars(
+        select(AttachmentVersion).where(AttachmentVersion.attachment_id == att.id, AttachmentVersion.seq == ver.seq - 1)
+    ).first()
+    return {
+        "version_id": ver.id, "seq": ver.seq, "doc_id": att.document_id, "name": att.name, "url": att.url,
+        "at": ver.created_at.isoformat(), "capture_id": ver.capture_id, "raw_sha256": ver.raw_sha256,
+        "size": ver.size, "pages": ver.pages, "no_text_layer": ver.no_text_layer, "error": ver.error,
+        "text": ver.text,
+        "previous": None if prev is None else {"version_id": prev.id, "seq": prev.seq, "text": prev.text},
+    }  # fmt: skip

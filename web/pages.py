@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from store.attachments import attachment_version_detail
 from store.queries import history, raw_capture, version_detail
 from store.search import CANDIDATES
 from web.api import diff_of
@@ -82,6 +83,17 @@ def pages_router(ui: Ui) -> APIRouter:
         if old is None or new is None or old["doc_id"] != doc_id or new["doc_id"] != doc_id:
             return not_found(ui, request, f"One of versions {ids[0]} and {ids[1]} of document {doc_id}")
         return ui.render(request, "diff.html", title="Diff", old=old, new=new, d=diff_of(old, new))
+
+    @router.get("/attachments/versions/{version_id}", response_class=HTMLResponse)
+    def attachment_page(request: Request, version_id: RowId) -> HTMLResponse:
+        with sessions() as s:
+            v = attachment_version_detail(s, version_id)
+        if v is None:
+            return not_found(ui, request, f"Attachment version {version_id}")
+        prev = v["previous"]
+        d = diff_of({"metadata": {}, "text": prev["text"], "version_id": prev["version_id"]},
+                    {"metadata": {}, "text": v["text"], "version_id": v["version_id"]}) if prev else None  # fmt: skip
+        return ui.render(request, "attachment.html", title=v["name"] or v["url"], v=v, d=d)
 
     @router.get("/trends", response_class=HTMLResponse)
     def trends_page(request: Request) -> HTMLResponse:

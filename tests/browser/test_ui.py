@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from alerts.signin import sign_in_mailer
 from alerts.sink import free_port
-from common.settings import Settings
+from common.settings import Settings, SourceConfig
 from store.db import make_engine, session_factory, transaction
 from store.repo import ensure_source
 from store.schema import upgrade
@@ -41,7 +41,8 @@ def site(tmp_path, smtp_sink):
         )
     port = free_port()
     settings = Settings(secret_key="k", base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1",
-                        smtp_port=smtp_sink.port, mail_from="pw <pw@pw.test>", data_dir=str(tmp_path))  # fmt: skip
+                        smtp_port=smtp_sink.port, mail_from="pw <pw@pw.test>", data_dir=str(tmp_path),
+                        sources=(SourceConfig("sim-govcn", "govcn", ("http://127.0.0.1:9/",)),))  # fmt: skip
     app = create_app(settings, sessions, sign_in_mailer(settings, 20))
     with live(app, port) as client:
         yield {"url": str(client.base_url), "sessions": sessions, "revised": revised.id, "hostile": hostile.id}
@@ -106,17 +107,21 @@ def test_archived_script_never_runs(page, site):
     assert HOSTILE in page.locator("h1").inner_text()  # shown as text, exactly
 
 
-def test_sign_in_by_mailed_link_and_add_a_rule(page, site, smtp_sink):
+def sign_in(page, smtp_sink, email: str) -> None:
     page.goto("/")
     page.click("nav >> text=登录")
-    page.fill("input[name=email]", "r@example.org")
+    page.fill("input[name=email]", email)
     page.click("text=发送登录链接")
-    assert "r@example.org" in page.locator("p.ok").inner_text()
+    assert email in page.locator("p.ok").inner_text()
     body = smtp_sink.messages[-1].get_body(("plain",)).get_content()
-    link = re.search(r"http://\S+/signin/link\?token=\S+", body).group(0)
-    page.goto(link)
+    page.goto(re.search(r"http://\S+/signin/link\?token=\S+", body).group(0))
+    assert email in page.locator("main").inner_text()  # the button says whose account it opens
     page.click("main button[type=submit]")
     assert page.url.endswith("/account")
+
+
+def test_sign_in_by_mailed_link_and_add_a_rule(page, site, smtp_sink):
+    sign_in(page, smtp_sink, "r@example.org")
     page.fill("input[name=keywords]", "社会信用体系，全国文明城市")
     page.check("input[name=events][value=removed]")
     page.click("text=添加规则 >> nth=-1")
@@ -135,3 +140,33 @@ def test_language_switch(page, site):
     assert page.locator("nav a").first.inner_text() == "Search"
     assert page.url.endswith("/?q=%E7%A4%BE%E4%BC%9A%E4%BF%A1%E7%94%A8%E4%BD%93%E7%B3%BB")
     assert "documents" in page.locator("p.meta").first.inner_text()
+
+
+def test_trends_chart_and_csv(page, site):
+    page.goto("/trends")
+    page.fill("input[name=q]", "社会信用")
+    page.check("input[name=by][value=source]")
+    page.click("main button[type=submit]")
+    chart = page.locator("svg.chart")
+    assert chart.locator("circle").count() >= 1 and "sim-govcn" in chart.locator("text.legend").all_text_contents()
+    assert page.locator("table.trend tr").count() >= 2
+    with page.expect_download() as download:
+        page.click("text=下载 CSV")
+    assert download.value.suggested_filename == "policywatch-trend.csv"
+
+
+def test_an_admin_pauses_a_source_with_the_button(page, site, smtp_sink):
+    from store.accounts import create_admin
+    from store.jobs import paused_sources
+
+    with transaction(site["sessions"]) as s:
+        create_admin(s, "boss@example.org", T0)
+    sign_in(page, smtp_sink, "boss@example.org")
+    page.click("nav >> text=管理")
+    page.locator("tr.source", has_text="sim-govcn").locator("button", has_text="暂停抓取").click()
+    assert "已暂停" in page.locator("tr.source", has_text="sim-govcn").inner_text()
+    with site["sessions"]() as s:
+        assert paused_sources(s)["sim-govcn"]["paused_by"] == "boss@example.org"
+    page.locator("tr.source", has_text="sim-govcn").locator("button", has_text="恢复抓取").click()
+    with site["sessions"]() as s:
+        assert paused_sources(s) == {}

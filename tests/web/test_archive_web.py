@@ -1,6 +1,7 @@
 """Search, documents, versions, diffs and raw downloads through the JSON API and the pages, on
 SQLite and PostgreSQL, with hostile archived text."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -249,8 +250,14 @@ def test_document_page_lists_each_attachment_version_with_its_download(client, s
     page = client.get(f"/documents/{doc_id}").text
     section = page[page.index("附件") :]
     assert "实施方案&lt;b&gt;.pdf" in section and "<b>" not in section
-    assert section.count("<tr><td>v") == 2 and "无文字层" in section
+    assert section.count('<tr><td><a href="/attachments/versions/') == 2 and "无文字层" in section
     assert all(f'href="/captures/{c.id}/raw"' in section for c in caps)
+    first, second = re.findall(r'href="(/attachments/versions/\d+)"', section)
+    assert "第一稿" in client.get(first).text and "<del>" not in client.get(first).text  # v1: nothing to compare
+    page = client.get(second).text
+    page = page[page.index("<main>") :]
+    assert "<del>第一稿</del>" in page and "实施方案&lt;b&gt;.pdf" in page and "<b>" not in page
+    assert client.get("/attachments/versions/999999").status_code == 404
 
 
 def test_events_page_with_a_cursor(client, monkeypatch):
