@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import StoreError
 from store.models import Admin, SignInToken, Subscriber, WebSession
-from store.subscribers import check_email, subscriber_by_email
+from store.subscribers import check_email, subscriber_by_email, upsert_subscriber
 
 LINK_TTL = timedelta(minutes=20)
 SESSION_TTL = timedelta(days=14)
@@ -134,7 +134,5 @@ def session_user(session: Session, token: str, at: datetime) -> User | None:
 def subscriber_of(session: Session, user: User, at: datetime) -> Subscriber:
     """The signed-in person's subscriber row, created (active, no rules yet) on first use: signing
     in by a mailed link proved they own the address."""
-    from store.subscribers import upsert_subscriber
-
     sub = subscriber_by_email(session, user.email)
     return sub if sub is not None else upsert_subscriber(session, user.email, at)

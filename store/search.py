@@ -175,7 +175,7 @@ def search_versions(
     versions, the newest, are read (None: all, for exports); on SQLite the index is walked newest
     first and stops there, so the time does not grow with the archive. Only the page's hits are
     read for their excerpts."""
-    if not query.groups or not all(any(t for t in g) for g in query.groups):
+    if _unanswerable(query):
         return Results(0, [], {}, False)
     stmt = _matching(session, query, filters, mode)
     rows = session.execute(stmt if cap is None else stmt.limit(cap + 1)).all()
@@ -200,10 +200,15 @@ def search_versions(
 def document_ids(session: Session, query: TextQuery, filters: Filters = Filters(), mode: str = "any") -> list[int]:
     """Ids of every document with a matching version (as :func:`search_versions` finds them, no
     cap), in id order: what exports of a search write."""
-    if not query.groups or not all(any(t for t in g) for g in query.groups):
+    if _unanswerable(query):
         return []
     sub = _matching(session, query, filters, mode).order_by(None).subquery()
     return list(session.scalars(select(sub.c.document_id).distinct().order_by(sub.c.document_id)))
+
+
+def _unanswerable(query: TextQuery) -> bool:
+    """True when some group of the query has no index token at all (nothing can match it)."""
+    return not query.groups or not all(any(t for t in g) for g in query.groups)
 
 
 def _matching(session: Session, query: TextQuery, filters: Filters, mode: str) -> Any:
@@ -228,20 +233,6 @@ def _estimate(session: Session, query: TextQuery, oldest_read: int, docs_read: i
         newer = func.count().filter(Version.id >= oldest_read)
         every, read = session.execute(select(func.count(), newer).where(Version.id.in_(_fts_ids(session, query)))).one()
     return max(docs_read, round((every or 0) * docs_read / (read or 1)))
-
-
-def matching_documents(session: Session, query: TextQuery, filters: Filters = Filters()) -> set[int]:
-    """Ids of every document with a version matching ``query`` and ``filters`` (no cap: for counts)."""
-    if not query.groups or not all(any(t for t in g) for g in query.groups):
-        return set()
-    stmt = (
-        select(Version.document_id)
-        .join(Document, Document.id == Version.document_id)
-        .join(Source, Source.id == Document.source_id)
-        .where(Version.id.in_(_fts_ids(session, query)), _contains(Version, query))
-        .distinct()
-    )
-    return set(session.scalars(_filtered(stmt, filters)))
 
 
 def _candidates(session: Session, query: TextQuery) -> Any:

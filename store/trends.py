@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models import Document, KeywordHit, Source, Version
-from store.search import Filters, TextQuery, matching_documents
+from store.search import Filters, TextQuery, document_ids
 
 BATCH = 5000
 
@@ -39,4 +39,4 @@ def matching_ids(session: Session, query: TextQuery | None, tag: str = "") -> se
             .where(KeywordHit.term == tag)
         )
         return set(session.scalars(q.distinct()))
-    return matching_documents(session, query, Filters(tag=tag))
+    return set(document_ids(session, query, Filters(tag=tag)))

@@ -33,7 +33,6 @@ from store.db import transaction
 from store.models import Subscriber
 from store.subscribers import DeliveryPrefs, add_rule, delete_rule, rules_of, unsubscribe, upsert_subscriber
 from web.forms import rule_spec
-from web.i18n import translator
 from web.ui import SESSION_COOKIE, RowId, Ui
 
 log = logging.getLogger("policywatch.web")
@@ -52,7 +51,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
 
     @router.get("/signin", response_class=HTMLResponse)
     def signin_form(request: Request) -> HTMLResponse:
-        return ui.render(request, "signin.html", title=translator(ui.lang(request))("sign_in"), state="form",
+        return ui.render(request, "signin.html", title=ui.t(request)("sign_in"), state="form",
                          minutes=int(LINK_TTL.total_seconds() // 60))  # fmt: skip
 
     @router.post("/signin", response_class=HTMLResponse)
@@ -60,7 +59,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
         form = await ui.form(request)
         if form is None:
             return ui.csrf_refused(request)
-        t, email = translator(ui.lang(request)), form.get("email", "").strip()
+        t, email = ui.t(request), form.get("email", "").strip()
         try:
             with transaction(ui.sessions) as s:  # committed before the mail: no lock held during SMTP
                 token = issue_link(s, email, _client(request), clock.now())
@@ -81,7 +80,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
         sent must not sign you in unawares)."""
         with ui.sessions() as s:
             email = link_email(s, token, clock.now())
-        t = translator(ui.lang(request))
+        t = ui.t(request)
         if email is None:
             return ui.message(request, 400, "error", t("link_invalid"))
         return ui.render(request, "signin.html", title=t("sign_in"), state="confirm", token=token, email=email)
@@ -97,7 +96,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
                 end_db_session(s, request.cookies.get(SESSION_COOKIE, ""), clock.now())
             token = start_session(s, email, clock.now()) if email else ""
         if not email:
-            return ui.message(request, 400, "error", translator(ui.lang(request))("link_invalid"))
+            return ui.message(request, 400, "error", ui.t(request)("link_invalid"))
         response = RedirectResponse("/account", status_code=303)
         ui.start_session(response, token)
         return response
@@ -120,7 +119,7 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
         with transaction(ui.sessions) as s:
             sub = subscriber_of(s, user, clock.now())
             rules = rules_of(s, sub.id)
-            return ui.render(request, "account.html", title=translator(ui.lang(request))("account"), sub=sub,
+            return ui.render(request, "account.html", title=ui.t(request)("account"), sub=sub,
                              rules=rules, saved=bool(saved), action="/account")  # fmt: skip
 
     @router.post("/account/rules", response_model=None)

@@ -17,7 +17,6 @@ from store.jobs import blocked, pause_source, resume_source, source_status
 from store.models import Subscriber
 from store.subscribers import all_subscribers, rules_of
 from web.account import apply_change
-from web.i18n import translator
 from web.ui import RowId, Ui
 
 
@@ -30,7 +29,7 @@ def admin_router(ui: Ui) -> APIRouter:
         if user is None:
             return RedirectResponse("/signin", status_code=303)
         if not user.is_admin:
-            return ui.message(request, 403, "admin", translator(ui.lang(request))("admins_only"))
+            return ui.message(request, 403, "admin", ui.t(request)("admins_only"))
         return None
 
     @router.get("/admin", response_model=None)
@@ -42,7 +41,7 @@ def admin_router(ui: Ui) -> APIRouter:
             subs = [(sub, len(rules)) for sub, rules in all_subscribers(s)]
             sources = source_status(s, names, clock.now())
             walls = blocked(s)
-            return ui.render(request, "admin.html", title=translator(ui.lang(request))("admin"), subs=subs,
+            return ui.render(request, "admin.html", title=ui.t(request)("admin"), subs=subs,
                              sources=sources, walls=walls)  # fmt: skip
 
     @router.get("/admin/subscribers/{sub_id}", response_model=None)

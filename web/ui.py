@@ -96,7 +96,7 @@ class Ui:
 
     def csrf_refused(self, request: Request) -> HTMLResponse:
         """The page for a form post without this browser's CSRF token."""
-        return self.message(request, 403, "error", translator(self.lang(request))("csrf_failed"))
+        return self.message(request, 403, "error", self.t(request)("csrf_failed"))
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page in the base layout, in the request's language."""
@@ -109,7 +109,7 @@ class Ui:
 
     def message(self, request: Request, status: int, title_key: str, message: str) -> HTMLResponse:
         """A page that only says something (errors, confirmations)."""
-        t = translator(self.lang(request))
+        t = self.t(request)
         return self.render(request, "error.html", status, title=t(title_key), message=message)
 
     def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
