@@ -390,7 +390,7 @@ def demo(directory: str | None) -> None:
     run_demo(directory)
 
 
-from cli import mail, ops  # noqa: E402, F401  (register their commands on ``main``)
+from cli import care, mail, ops  # noqa: E402, F401  (register their commands on ``main``)
 
 if __name__ == "__main__":
     main()
