@@ -46,6 +46,8 @@ SETTINGS_HELP: dict[str, str] = {
     "processing_workers": "processes analysing pages during a crawl (-1: one per spare core, 0: inline)",
     "fetch_attachments": "fetch, archive and version the files (PDF, DOCX, ...) documents link to",
     "attachment_max_mb": "largest attachment fetched, in MB (a bigger one is recorded as a failed fetch, not archived)",
+    "page_max_mb": "largest page (listing or document) read, in MB; a bigger or endless one is refused and recorded",
+    "download_timeout": "seconds one download may take in all (a trickling server is cut off and recorded)",
     "redis_url": "Redis URL (env POLICYWATCH_REDIS_URL) for distributed mode: crawl processes share one frontier",
     "crawl_timeout": "seconds after which the daemon kills a crawl subprocess",
     "base_url": "public URL of this policywatch instance, used in permalinks and e-mails",
@@ -103,6 +105,8 @@ class Settings:
     warc_rotate_mb: int = 512
     fetch_attachments: bool = True
     attachment_max_mb: int = 50
+    page_max_mb: int = 20
+    download_timeout: float = 30.0
     redis_url: str = ""
     crawl_timeout: int = 3600
     base_url: str = "http://127.0.0.1:8000"

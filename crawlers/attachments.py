@@ -137,6 +137,7 @@ class AttachmentRecorder:
             return [wall] if wall else []
         if outcome is not Outcome.OK or text is None:
             return []  # blocked, refused, server error, network error: says nothing about the file
+        cap.error = cap.error or (text.error[:500] if text.error else None)  # unreadable, truncated, a bomb
         att.last_seen, att.state, att.failures, att.first_failure_at = at, "active", 0, None
         att.etag, att.last_modified = cache_validators(page.headers)
         if text.error and not text.text and page.ext.lower() in TEXT_TYPES:

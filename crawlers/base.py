@@ -38,6 +38,7 @@ from crawlers.context import CrawlContext, join_run
 from crawlers.distributed import Frontier, on_idle, start_heartbeat
 from crawlers.gate import HostGate
 from crawlers.items import FetchedAttachment, FetchedPage, ListingPage
+from crawlers.limits import failure_message
 from crawlers.middlewares import is_bot_wall
 from crawlers.politeness import HostPaused
 from store.attachments import AttachmentLink
@@ -249,8 +250,15 @@ class PolicySpider(scrapy.Spider):
     def on_attachment_error(self, failure: Failure) -> Iterable[Any]:
         """A failed attachment fetch (network, too large, paused host) is recorded, never a removal."""
         request = failure.request  # type: ignore[attr-defined]
-        page = FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
+        page = FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=self._failure_message(failure))
         yield self._attachment(page, request.meta["link"])
+
+    def _failure_message(self, failure: Failure) -> str:
+        """What stopped a download (which limit, by its setting's name), for the capture."""
+        settings, request = self.crawler.settings, failure.request  # type: ignore[attr-defined]
+        return failure_message(
+            failure, request, settings.getint("DOWNLOAD_MAXSIZE"), settings.getfloat("DOWNLOAD_TIMEOUT")
+        )
 
     @staticmethod
     def _attachment(page: FetchedPage, link: AttachmentLink) -> FetchedAttachment:
@@ -352,7 +360,7 @@ class PolicySpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(HostPaused) or not failure.check(scrapy.exceptions.IgnoreRequest):
-            yield FetchedPage(url, request.url, 0, {}, b"", clock.now(), error=repr(failure.value)[:500])
+            yield FetchedPage(url, request.url, 0, {}, b"", clock.now(), error=self._failure_message(failure))
         yield from self.gate.failed(url)
 
     def on_listing_error(self, failure: Failure) -> Iterable[Any]:

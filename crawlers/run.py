@@ -39,6 +39,9 @@ def scrapy_settings(settings: Settings) -> ScrapySettings:
     out.setmodule("crawlers.settings", priority="project")
     out.set("USER_AGENT", settings.user_agent, priority="project")
     out.set("DOWNLOAD_DELAY", max(MIN_DELAY, settings.download_delay), priority="project")
+    out.set("DOWNLOAD_MAXSIZE", settings.page_max_mb * 1024 * 1024, priority="project")  # attachments: their own
+    out.set("DOWNLOAD_WARNSIZE", min(10, settings.page_max_mb) * 1024 * 1024, priority="project")
+    out.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
     out.set("POLICYWATCH_SETTINGS", settings, priority="cmdline")
     if settings.redis_url:  # distributed mode: one frontier and one politeness state for all processes
         out.set("SCHEDULER", "crawlers.distributed.SharedScheduler", priority="project")

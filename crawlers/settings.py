@@ -13,8 +13,8 @@ CONCURRENT_ITEMS = 2
 DOWNLOAD_DELAY = 3.0  # default 0; overridden per source and by POLICYWATCH_DOWNLOAD_DELAY
 POLICYWATCH_HOST_DELAY = 3.0  # the delay kept across processes in distributed mode
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50 % around the delay (replaces RANDOMIZE_DOWNLOAD_DELAY)
-DOWNLOAD_TIMEOUT = 30  # default 180
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024  # default 1 GiB
+DOWNLOAD_TIMEOUT = 30  # default 180; the download_timeout setting overrides
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # default 1 GiB; page_max_mb overrides (attachments: attachment_max_mb)
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False  # default True: never carry challenge cookies around
 RETRY_ENABLED = True
@@ -41,6 +41,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.politeness.OfficialMetaRefreshMiddleware": 580,
     # sees answers before RetryMiddleware (550) re-queues them: 429/5xx slow the host down
     "crawlers.politeness.BackoffMiddleware": 585,
+    # decompression bombs recorded as refused downloads (replaces Scrapy's at the same place)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawlers.limits.BoundedDecompressionMiddleware": 590,
     # distributed mode only (a no-op otherwise): the host's delay shared across crawl processes
     "crawlers.distributed.SharedHostMiddleware": 900,
 }

@@ -75,7 +75,15 @@ def analyse(body: bytes, content_type: str | None, final_url: str, status: int) 
     decoded = decode_html(body, content_type)
     extracted = extract(decoded.text, final_url, status)
     content = build_content(extracted) if status in (200, 203) and is_versioned(extracted) else None
-    return Analysis(raw_sha256, decoded.encoding, decoded.reason, decoded.replacements, extracted, content)
+    error = unreadable(decoded.replacements, len(body), extracted) if status in (200, 203) else None
+    return Analysis(raw_sha256, decoded.encoding, decoded.reason, decoded.replacements, extracted, content, error=error)
+
+
+def unreadable(replacements: int, size: int, extracted: Extracted) -> str | None:
+    """Why a 200 page gave no text: binary junk or bytes no encoding reads (``None`` if it did)."""
+    if extracted.kind is not PageKind.UNKNOWN or extracted.text.strip() or not replacements:
+        return None
+    return f"unreadable: {replacements} undecodable byte sequences in {size} bytes (binary or garbled); archived raw"
 
 
 def warm_up() -> None:

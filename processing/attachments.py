@@ -104,7 +104,7 @@ def _pdf_text(data: bytes) -> AttachmentText:
         return AttachmentText("", error="encrypted pdf")
     total = len(reader.pages)
     count = min(total, MAX_PAGES)
-    pages = (reader.pages[index].extract_text() or "" for index in range(count))
+    pages = (_page_text(reader.pages[index]) for index in range(count))
     text, truncated = _cap(page.strip() for page in pages)
     text = text.strip()
     error = None
@@ -113,6 +113,17 @@ def _pdf_text(data: bytes) -> AttachmentText:
     elif truncated:
         error = f"truncated at {MAX_CHARS} characters"
     return AttachmentText(text, pages=total, no_text_layer=total > 0 and not text, error=error)
+
+
+def _page_text(page: Any) -> str:
+    """A PDF page's text. pypdf's extract_text returns "" where a content stream exceeds its
+    decompression limit (a PDF bomb); reading the stream again raises that error instead."""
+    text: str = page.extract_text() or ""
+    if not text.strip():
+        contents = page.get_contents()
+        if contents is not None:
+            contents.get_data()
+    return text
 
 
 def _docx_text(data: bytes) -> AttachmentText:

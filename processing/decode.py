@@ -195,10 +195,41 @@ def _undeclared(body: bytes) -> Decoded:
         return Decoded(detected_text, detected, f"detected:{detected}")
     if gb_text is not None:
         return Decoded(gb_text, "gb18030", "fallback:gb18030")
+    mixed = _utf8_with_gb_runs(body)
+    if mixed is not None:  # a UTF-8 page with paragraphs pasted in from a GBK page
+        return Decoded(mixed, "utf-8", "mixed:utf-8+gb18030")
     try:  # strict GB18030 without the plausibility checks still beats replacement characters
         return Decoded(body.decode("gb18030"), "gb18030", "fallback:gb18030")
     except UnicodeDecodeError:
         return _replace(body, detected or "utf-8", "fallback")
+
+
+def _utf8_with_gb_runs(body: bytes) -> str | None:
+    """``body`` read as UTF-8 whose invalid stretches are GB18030 text; ``None`` unless every such
+    stretch (up to the next ASCII byte) decodes strictly as GB18030 into everyday Chinese."""
+    parts: list[str] = []
+    gb: list[str] = []
+    pos = 0
+    while True:
+        try:
+            parts.append(body[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            start = pos + exc.start
+            parts.append(body[pos:start].decode("utf-8"))
+        end = start
+        while end < len(body) and body[end] >= 0x80:
+            end += 1
+        try:
+            run = body[start:end].decode("gb18030")
+        except UnicodeDecodeError:
+            return None
+        parts.append(run)
+        gb.append(run)
+        pos = end
+    if not gb or common_hanzi_ratio("".join(gb)) < 0.5:
+        return None
+    return "".join(parts)
 
 
 def _gb_more_plausible(gb_text: str | None, detected_text: str) -> bool:

@@ -38,15 +38,39 @@ def _parser() -> etree.HTMLParser:
 
 
 def parse_html(text: str) -> Element | None:
-    """Parse HTML into a document tree; ``None`` for empty or unparseable input. Never raises."""
+    """Parse HTML into a document tree; ``None`` for empty or unparseable input. Never raises.
+
+    libxml2 stops reading at 256 levels of nesting and drops the rest of the page; a page nested
+    deeper (hostile or broken) is parsed again with its layout containers removed, then, if still
+    too deep, with every tag but paragraphs, headings, links and line breaks removed."""
     if not text or not text.strip():
         return None
     cleaned = _XML_DECL_RE.sub("", text.replace("\x00", ""), count=1)
+    root, too_deep = _parse(cleaned)
+    for flatten in _FLATTENERS:
+        if not too_deep:
+            break
+        root, too_deep = _parse(flatten.sub("", cleaned))
+    return root
+
+
+_FLATTENERS = (
+    re.compile(
+        r"</?(?:div|span|font|section|article|center|main|aside|header|footer|nav|form|b|i|u|em|strong)\b[^>]*>", re.I
+    ),
+    re.compile(r"<(?!/?(?:p|br|h[1-6]|title|meta|head|body|html|a)\b)/?[A-Za-z][^>]*>"),
+)
+
+
+def _parse(text: str) -> tuple[Element | None, bool]:
+    """(the tree, whether libxml2 gave up on its nesting depth)."""
+    parser = _parser()
     try:
-        root = etree.fromstring(cleaned.encode("utf-8", "replace"), _parser())
+        root = etree.fromstring(text.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError, TypeError):
-        return None
-    return root if root is not None and isinstance(root.tag, str) else None
+        return None, False
+    too_deep = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    return (root if root is not None and isinstance(root.tag, str) else None), too_deep
 
 
 def tag_of(el: Element) -> str:

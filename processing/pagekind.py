@@ -122,13 +122,16 @@ def classify(signals: PageSignals) -> PageKind:
     return PageKind.UNKNOWN
 
 
+_FFFD_RUN_RE = re.compile("\ufffd+")
+
+
 def is_readable(text: str, sample: int = 5000) -> bool:
     """False for binary junk: many control, unassigned, private-use or U+FFFD characters."""
     chunk = text[:sample]
     if not chunk:
         return True
     bad = sum(1 for char in chunk if char not in "\n\t\r" and unicodedata.category(char) in _JUNK_CATEGORIES)
-    bad += chunk.count("\ufffd")
+    bad += len(_FFFD_RUN_RE.findall(chunk))  # one undecodable stretch (a few bytes) counts once
     return bad <= 0.05 * len(chunk)
 
 
