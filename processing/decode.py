@@ -54,11 +54,22 @@ _ALIASES: dict[str, str] = {
     "big5-hkscs": "big5hkscs",
     "x-x-big5": "big5",
     "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
     "latin1": "cp1252",
     "latin-1": "cp1252",
     "us-ascii": "cp1252",
     "ascii": "cp1252",
 }
+
+# The Python codecs behind the WHATWG Encoding Standard's labels (what browsers accept), UTF-32 (BOM only)
+_WEB_CODECS = frozenset(
+    {
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "gb18030", "big5", "big5hkscs",
+        "shift_jis", "cp932", "euc_jp", "iso2022_jp", "euc_kr", "cp949", "cp866", "cp874", "koi8-r", "koi8-u",
+        "mac-cyrillic", "mac-roman", *(f"cp{n}" for n in range(1250, 1259)),
+        *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)),
+    }
+)  # fmt: skip
 
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 _HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
@@ -74,14 +85,17 @@ _SINGLE_BYTE = frozenset({"cp1252", "latin-1", "iso8859-1"})
 
 
 def normalize_label(label: str) -> str | None:
-    """Map a charset label to a Python codec name (GB2312/GBK -> ``gb18030``); ``None`` if unknown."""
+    """Map a charset label to a Python codec name (GB2312/GBK -> ``gb18030``); ``None`` if unknown
+    or not a web text encoding (a page naming ``utf-7``, ``undefined`` or ``unicode-escape`` must
+    not pick Python codecs that raise or produce lone surrogates)."""
     name = label.strip().strip("\"'").lower()
     name = _ALIASES.get(name, name)
     try:
         codec = codecs.lookup(name).name
     except LookupError:
         return None
-    return _ALIASES.get(codec, codec)
+    codec = _ALIASES.get(codec, codec)
+    return codec if codec in _WEB_CODECS else None
 
 
 def _bom(body: bytes) -> tuple[str, int] | None:
@@ -154,7 +168,7 @@ def _try(body: bytes, codec: str) -> str | None:
     """Strict decode, or ``None`` when it fails or looks garbled."""
     try:
         text = body.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
     literal = body.count(b"\xef\xbf\xbd") if codec == "utf-8" else 0
     return None if looks_garbled(text, codec, literal) else text

@@ -98,7 +98,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def _without_controls(ex: Extracted) -> Extracted:
     """Drop control characters (terminal escapes, BEL, NUL) that archived pages may carry."""
-    fields = {k: _CONTROLS.sub("", v) if v else v for k, v in ex.metadata.as_dict().items()}
+    fields = {k: _CONTROLS.sub("", v) or None if v else v for k, v in ex.metadata.as_dict().items()}
     return replace(ex, metadata=Metadata(**fields), text=_CONTROLS.sub("", ex.text))
 
 

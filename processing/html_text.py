@@ -37,6 +37,11 @@ def _parser() -> etree.HTMLParser:
     return etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True)
 
 
+# C0 controls XML (and so lxml's tree) cannot hold: those Python counts as whitespace become a space,
+# the rest vanish (a tail holding one could not even be moved when a block is dropped)
+_NOT_XML = {c: (" " if chr(c).isspace() else None) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+
+
 def parse_html(text: str) -> Element | None:
     """Parse HTML into a document tree; ``None`` for empty or unparseable input. Never raises.
 
@@ -45,7 +50,7 @@ def parse_html(text: str) -> Element | None:
     too deep, with every tag but paragraphs, headings, links and line breaks removed."""
     if not text or not text.strip():
         return None
-    cleaned = _XML_DECL_RE.sub("", text.replace("\x00", ""), count=1)
+    cleaned = _XML_DECL_RE.sub("", text.translate(_NOT_XML), count=1)
     root, too_deep = _parse(cleaned)
     for flatten in _FLATTENERS:
         if not too_deep:

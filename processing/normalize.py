@@ -23,7 +23,6 @@ _VARIANTS = str.maketrans(
         "\u201f": '"',
         "\u301d": '"',  # 〝
         "\u301e": '"',  # 〞
-        "\u2033": '"',
         "\u2018": "'",  # ‘
         "\u2019": "'",  # ’
         "\u201a": "'",
@@ -93,9 +92,8 @@ def normalize_doc_number(s: str) -> str:
 
     ``国发[2017]47号``, ``国发（2017）47 号`` and ``国发〔 ２０１７ 〕47号`` all become ``国发〔2017〕47号``.
     """
-    folded = unicodedata.normalize("NFKC", s.translate(_ZERO_WIDTH))
-    folded = _YEAR_BRACKETS_RE.sub(r"〔\1〕", folded)
-    return _WS_RE.sub("", folded)
+    folded = _WS_RE.sub("", unicodedata.normalize("NFKC", s.translate(_ZERO_WIDTH)))
+    return _YEAR_BRACKETS_RE.sub(r"〔\1〕", folded)
 
 
 def title_key(title: str) -> str:
