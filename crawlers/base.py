@@ -248,7 +248,10 @@ class PolicySpider(scrapy.Spider):
         yield self._attachment(self._fetched(response), response.meta["link"])
 
     def on_attachment_error(self, failure: Failure) -> Iterable[Any]:
-        """A failed attachment fetch (network, too large, paused host) is recorded, never a removal."""
+        """A failed attachment fetch (network, too large, paused host) is recorded, never a removal;
+        one not sent on purpose (robots.txt, a bot wall met meanwhile) is not a fetch."""
+        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HostPaused):
+            return
         request = failure.request  # type: ignore[attr-defined]
         page = FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=self._failure_message(failure))
         yield self._attachment(page, request.meta["link"])

@@ -1,4 +1,4 @@
-"""Downloader middlewares: stop at bot walls, and send conditional GETs (documents and listings)."""
+"""Downloader middlewares and handler: stop at bot walls, and send conditional GETs (documents and listings)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -48,10 +49,24 @@ class BotWallMiddleware:
         if host_of(request.url) in self._blocked():
             raise IgnoreRequest(f"host {host_of(request.url)} is blocked by a bot wall; not crawling it")
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        """Mark the host blocked when the response is a challenge page."""
+
+class WallAwareDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, which sees bot walls at the network's edge. A request passes the
+    downloader middlewares when it is queued in its host's slot, and the slot sends the next one
+    as soon as a download ends, before the middlewares see that response: so a challenge marks
+    its host blocked here, the moment it arrives, and a request still queued for a blocked host
+    is dropped here, the last moment before it would be sent. (The walled response itself goes on
+    to the spider, which records ``blocked``.)"""
+
+    async def download_request(self, request: Request) -> Response:
+        """Send ``request`` unless its host is blocked; block the host if the answer is a wall."""
+        blocked: set[str] = getattr(getattr(self._crawler.spider, "context", None), "blocked", set())
+        host = host_of(request.url)
+        if host in blocked:
+            raise IgnoreRequest(f"host {host} showed a bot wall while this request waited; not sent")
+        response = await super().download_request(request)
         if is_bot_wall(response.status, response.body):
-            self._blocked().add(host_of(request.url))
+            blocked.add(host)
         return response
 
 

@@ -39,9 +39,8 @@ def scrapy_settings(settings: Settings) -> ScrapySettings:
     out.setmodule("crawlers.settings", priority="project")
     out.set("USER_AGENT", settings.user_agent, priority="project")
     out.set("DOWNLOAD_DELAY", max(MIN_DELAY, settings.download_delay), priority="project")
-    out.set("DOWNLOAD_MAXSIZE", settings.page_max_mb * 1024 * 1024, priority="project")  # attachments: their own
-    out.set("DOWNLOAD_WARNSIZE", min(10, settings.page_max_mb) * 1024 * 1024, priority="project")
-    out.set("DOWNLOAD_TIMEOUT", settings.download_timeout, priority="project")
+    for name, value in download_limits(settings).items():
+        out.set(name, value, priority="project")
     out.set("POLICYWATCH_SETTINGS", settings, priority="cmdline")
     if settings.redis_url:  # distributed mode: one frontier and one politeness state for all processes
         out.set("SCHEDULER", "crawlers.distributed.SharedScheduler", priority="project")
@@ -144,6 +143,16 @@ def _stop() -> None:
         running.stop()
 
 
+def download_limits(settings: Settings) -> dict[str, int | float]:
+    """Scrapy's size and time limits from ``page_max_mb`` and ``download_timeout`` (attachments
+    carry their own size limit, ``attachment_max_mb``, on each request)."""
+    return {
+        "DOWNLOAD_MAXSIZE": settings.page_max_mb * 1024 * 1024,
+        "DOWNLOAD_WARNSIZE": min(10, settings.page_max_mb) * 1024 * 1024,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+    }
+
+
 def scrapy_command(settings: Settings, source: SourceConfig) -> list[str]:
     """The ``scrapy crawl`` command line the daemon runs for one source (env carries the config)."""
     return [
@@ -162,5 +171,6 @@ def scrapy_command(settings: Settings, source: SourceConfig) -> list[str]:
         f"POLICYWATCH_HOST_DELAY={source_delay(settings, source)}",
         "-s",
         "LOG_LEVEL=INFO",
+        *[arg for name, value in download_limits(settings).items() for arg in ("-s", f"{name}={value}")],
         *(["-s", "SCHEDULER=crawlers.distributed.SharedScheduler"] if settings.redis_url else []),
     ]

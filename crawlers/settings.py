@@ -47,4 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # distributed mode only (a no-op otherwise): the host's delay shared across crawl processes
     "crawlers.distributed.SharedHostMiddleware": 900,
 }
+# a request queued before its host showed a bot wall is dropped at the last moment, never sent
+DOWNLOAD_HANDLERS = {
+    "http": "crawlers.middlewares.WallAwareDownloadHandler",
+    "https": "crawlers.middlewares.WallAwareDownloadHandler",
+}
 ITEM_PIPELINES = {"crawlers.pipelines.ArchivePipeline": 300}

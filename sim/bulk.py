@@ -24,6 +24,7 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from sim.accesslog import AccessLog
 from sim.content import generate_policy
 from sim.files import make_docx, make_pdf
 from sim.model import Attachment, DocState, Document, Version
@@ -85,6 +86,7 @@ class BulkSite:
         self.port = self._sock.getsockname()[1]
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.access = AccessLog(type(self).__name__)  # the suite-wide log (sim.accesslog)
 
     @property
     def origin(self) -> str:
@@ -212,7 +214,7 @@ class BulkSite:
         return self
 
     async def _setup(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self.access.middleware()])
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 import brotli
 from aiohttp import web
 
+from sim.accesslog import AccessLog
 from sim.content import generate_policy
 from sim.files import make_docx, make_pdf
 
@@ -150,6 +151,7 @@ class HostileSite:
         self.port = self._sock.getsockname()[1]
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.access = AccessLog("hostile")  # the suite-wide log (sim.accesslog)
 
     @property
     def origin(self) -> str:
@@ -267,7 +269,7 @@ class HostileSite:
         return self
 
     async def _setup(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self.access.middleware()])
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()

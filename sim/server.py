@@ -22,6 +22,7 @@ from types import TracebackType
 from aiohttp import web
 from multidict import CIMultiDict
 
+from sim.accesslog import AccessLog
 from sim.model import LAST_DAY, SITES, ExpectedEvent, TruthEvent, default_origins
 from sim.scenario import Scenario, build_scenario, expected_events
 from sim.sites import Page, SiteRenderer
@@ -89,6 +90,7 @@ class SimWeb:
         self._runners: list[web.AppRunner] = []
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self.access = {key: AccessLog(f"sim-{key}") for key in SITES}  # the suite-wide log (sim.accesslog)
 
     # -- public API ------------------------------------------------------------------------
 
@@ -197,7 +199,7 @@ class SimWeb:
 
     async def _setup(self) -> None:
         for key, sock in self._sockets.items():
-            app = web.Application()
+            app = web.Application(middlewares=[self.access[key].middleware()])
             app.router.add_route("*", "/{tail:.*}", self._handler_for(key))
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
             await runner.setup()

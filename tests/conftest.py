@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from alerts.sink import SmtpSink
+from sim.accesslog import ENV as ACCESS_ENV
+from sim.accesslog import check as check_access_log
 from store.db import make_engine, session_factory
 from store.schema import upgrade
+
+# Politeness as a suite-wide property: every sim server of this session (also those in subprocesses,
+# which inherit the variable) logs its requests here; the session fails if the crawler broke a rule.
+os.environ.setdefault(ACCESS_ENV, str(Path(tempfile.gettempdir()) / f"policywatch-sim-access-{os.getpid()}.jsonl"))
+Path(os.environ[ACCESS_ENV]).unlink(missing_ok=True)
+
+_POLITENESS = pytest.StashKey[Any]()
 
 PG_URL = os.environ.get("POLICYWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -73,3 +84,28 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Check the sim servers' access log of the whole session (sim/accesslog.py); any breach fails it."""
+    log = Path(os.environ[ACCESS_ENV])
+    if not log.is_file():
+        return
+    report = check_access_log(log)
+    session.config.stash[_POLITENESS] = report
+    if report.breaches and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the politeness figures (and every breach)."""
+    report = terminalreporter.config.stash.get(_POLITENESS, None)
+    if report is None:
+        return
+    terminalreporter.write_sep("=", "politeness across the suite (sim access log)")
+    terminalreporter.write_line(
+        f"{report.requests} crawler requests to {report.servers} sim servers, {report.walls} bot walls met: "
+        f"{len(report.breaches)} breaches (robots.txt, one request in flight per host, nothing after a wall)"
+    )
+    for breach in report.breaches[:50]:
+        terminalreporter.write_line(f"  BREACH {breach}")

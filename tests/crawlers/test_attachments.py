@@ -139,17 +139,23 @@ def test_unreadable_binary_and_walled_files_are_archived_without_false_alarms(si
         subscribe(s, "r@example.org", ["政策"], T)
         s.commit()
     site.files[pdf] = (b"%PDF-1.4\n" + b"\x00garbage" * 100, PDF)  # a broken file: no text can be read
-    site.files[docx] = (b"<html><script>var $_ts=window.$_ts||{};</script></html>", "text/html")  # a WAF wall
     _crawl(site, config, T + timedelta(days=1))
     with sessions() as s:
-        att = {a.url: a for a in s.scalars(select(Attachment))}
-        pdf_row, docx_row = att[site.origin + pdf], att[site.origin + docx]
+        pdf_row = s.scalars(select(Attachment).where(Attachment.url == site.origin + pdf)).one()
         caps = list(s.scalars(select(Capture).where(Capture.attachment_id == pdf_row.id).order_by(Capture.id)))
         assert [c.status for c in caps] == [200, 200] and caps[1].raw_sha256 == hashlib.sha256(
             site.files[pdf][0]
         ).hexdigest()
+        assert caps[1].error and caps[1].error.startswith("cannot read pdf: ")  # the reason is kept
         versions = s.scalars(select(AttachmentVersion).where(AttachmentVersion.attachment_id == pdf_row.id))
         assert len(list(versions)) == 1  # the failed read is archived, not a new (empty) version
+    site.files[docx] = (b"<html><script>var $_ts=window.$_ts||{};</script></html>", "text/html")  # a WAF wall
+    site.reset_counters()
+    _cli(config, "crawl", "bulk", "--now", (T + timedelta(days=2)).isoformat())
+    after_wall = site.log[[path for path, _ in site.log].index(docx) + 1 :]
+    assert after_wall == []  # nothing more is asked of a host once it showed a wall, not even queued requests
+    with sessions() as s:
+        docx_row = s.scalars(select(Attachment).where(Attachment.url == site.origin + docx)).one()
         wall = s.scalars(
             select(Capture).where(Capture.attachment_id == docx_row.id).order_by(Capture.id.desc())
         ).first()

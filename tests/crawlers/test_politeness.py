@@ -27,10 +27,15 @@ def test_per_source_delay_and_defaults_reach_the_crawler():
     assert issubclass(spider_for(SETTINGS, SRC), TrsSpider)
 
 
-def test_daemon_command_carries_delay_and_user_agent():
+def test_daemon_command_carries_delay_user_agent_and_download_limits():
     cmd = scrapy_command(SETTINGS, SRC)
     assert cmd[1:5] == ["-m", "scrapy", "crawl", "trs"] and "source=slow-site" in cmd
     assert "DOWNLOAD_DELAY=7.5" in cmd and any(a.startswith("USER_AGENT=policywatch/") for a in cmd)
+    tight = Settings(page_max_mb=3, download_timeout=4.5, sources=(SRC,))
+    cmd = scrapy_command(tight, SRC)
+    assert {f"DOWNLOAD_MAXSIZE={3 * 1024 * 1024}", "DOWNLOAD_TIMEOUT=4.5"} <= set(cmd)
+    merged = scrapy_settings(tight)  # the same limits for `policywatch crawl`
+    assert merged.getint("DOWNLOAD_MAXSIZE") == 3 * 1024 * 1024 and merged.getfloat("DOWNLOAD_TIMEOUT") == 4.5
 
 
 def test_wenming_kind_runs_the_listing_spider():
