@@ -6,6 +6,7 @@ Archive and crawl commands live here; subscriber and alert commands in :mod:`cli
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +319,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     import uvicorn
 
     from alerts.signin import sign_in_mailer
+    from common.logs import RedactTokens
     from store.accounts import LINK_TTL
     from web.app import create_app
 
@@ -326,7 +328,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         click.echo("warning: POLICYWATCH_SECRET_KEY is not set: sign-in mail and unsubscribe links will not work",
                    err=True)  # fmt: skip
     mailer = sign_in_mailer(settings, int(LINK_TTL.total_seconds() // 60))
-    uvicorn.run(create_app(settings, _sessions(ctx), mailer), host=host, port=port, log_level="info")
+    config = uvicorn.Config(create_app(settings, _sessions(ctx), mailer), host=host, port=port, log_level="info")
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after Config set up uvicorn's logging
+    uvicorn.Server(config).run()
 
 
 @main.group()

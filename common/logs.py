@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -39,3 +40,19 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+_TOKEN_RE = re.compile(r"(\btoken=)[^&\s\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Hide the values of ``token=`` query parameters (sign-in links, unsubscribe links) in log
+    records, e.g. uvicorn's access log lines: a log file must not hold live credentials."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and arguments in place; never drops a record."""
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_RE.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_RE.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args)
+        return True

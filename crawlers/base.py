@@ -40,7 +40,7 @@ from crawlers.gate import HostGate
 from crawlers.items import FetchedAttachment, FetchedPage, ListingPage
 from crawlers.limits import failure_message
 from crawlers.middlewares import is_bot_wall
-from crawlers.politeness import HostPaused
+from crawlers.politeness import HostPaused, is_official_url
 from store.attachments import AttachmentLink
 from store.crawlbook import ListingRead, listed_in_run, urls_fetched_in_run
 from store.db import transaction
@@ -278,8 +278,15 @@ class PolicySpider(scrapy.Spider):
         return self.gate.admit(urls)
 
     def is_detail_url(self, url: str) -> bool:
-        """True when ``url`` looks like a document of this family on the source's own host."""
-        return bool(self._detail_rx.search(url.split("?", 1)[0]))
+        """True when ``url`` looks like a document of this family on an official host (see
+        :meth:`is_official`)."""
+        return self.is_official(url) and bool(self._detail_rx.search(url.split("?", 1)[0]))
+
+    def is_official(self, url: str) -> bool:
+        """True for an http(s) URL on the source's own site (the domain of a start URL) or any
+        ``gov.cn`` host: what a listing page or search API may send the crawler to."""
+        context = getattr(self, "context", None)
+        return is_official_url(url, context.source.start_urls if context is not None else ())
 
     def listing_links(self, response: Response) -> list[str]:
         """Document URLs on a listing page, in order, without duplicates."""

@@ -17,6 +17,7 @@ follow redirects that leave the official domain.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -50,6 +51,16 @@ def is_official_redirect(source_url: str, target_url: str) -> bool:
     if not dst:
         return True  # a relative redirect
     return registrable_domain(src) == registrable_domain(dst) or dst == "gov.cn" or dst.endswith(".gov.cn")
+
+
+def is_official_url(url: str, anchors: Iterable[str]) -> bool:
+    """True for an http(s) URL on an official host: any ``gov.cn`` host, or the registrable domain
+    of one of ``anchors`` (a source's start URLs). A listing page or search API names documents;
+    only these hosts may it send the crawler to (never an intranet or cloud metadata address)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    return any(is_official_redirect(anchor, url) for anchor in anchors) or is_official_redirect("", url)
 
 
 def retry_after(value: bytes | None) -> float | None:

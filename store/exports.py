@@ -90,10 +90,18 @@ def csv_chunks(records: Iterable[dict[str, Any]], every: int = 100) -> Iterator[
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for i, rec in enumerate(records, 1):
-        writer.writerow(rec)
+        writer.writerow({k: _inert(v) for k, v in rec.items()})
         if i % every == 0:
             yield _drain(buf)
     yield _drain(buf)
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets
+    a leading apostrophe: archived titles are untrusted (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def jsonl_chunks(records: Iterable[dict[str, Any]], every: int = 100) -> Iterator[str]:

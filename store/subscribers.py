@@ -7,6 +7,7 @@ so a crawl process notices the change from the ids alone (:func:`rules_fingerpri
 from __future__ import annotations
 
 import hashlib
+import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,15 +81,21 @@ def _check_prefs(p: DeliveryPrefs) -> None:
 def check_email(email: str) -> str:
     """``email`` stripped, its domain lower-cased; StoreError when it is not a mailable (ASCII) address."""
     email = email.strip()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() or ord(c) < 32 or c in "<>,;\"'@" for c in local + domain):
-        raise StoreError(f"{email!r} is not an e-mail address")
     if not email.isascii():
         raise StoreError(
             f"{email!r}: addresses with non-ASCII characters cannot be mailed yet; give the ASCII form "
             "(for a domain like 例子.中国, its xn-- form)"
         )
+    if not _ADDRESS_RE.fullmatch(email):  # no comments, groups, quotes or routes: one mailbox, as typed
+        raise StoreError(f"{email!r} is not an e-mail address")
+    local, _, domain = email.partition("@")
     return f"{local}@{domain.lower()}"  # domains are case-insensitive
+
+
+# RFC 5322 dot-atom local part (no quoted strings) @ a DNS name with at least one dot
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ADDRESS_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 
 def subscriber_by_email(session: Session, email: str) -> Subscriber | None:

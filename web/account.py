@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from common import clock
 from common.errors import PolicywatchError, StoreError
@@ -60,10 +61,15 @@ def account_router(ui: Ui, mailer: SignInMailer) -> APIRouter:
         if form is None:
             return ui.csrf_refused(request)
         t, email = ui.t(request), form.get("email", "").strip()
-        try:
+        client, lang = _client(request), ui.lang(request)
+
+        def issue_and_mail() -> None:  # blocking (database, then SMTP): off the event loop
             with transaction(ui.sessions) as s:  # committed before the mail: no lock held during SMTP
-                token = issue_link(s, email, _client(request), clock.now())
-            mailer(email, f"{base}/signin/link?{urlencode({'token': token})}", ui.lang(request))
+                token = issue_link(s, email, client, clock.now())
+            mailer(email, f"{base}/signin/link?{urlencode({'token': token})}", lang)
+
+        try:
+            await run_in_threadpool(issue_and_mail)
         except TooManyRequests as exc:
             return ui.message(request, 429, "rate_limited", str(exc))
         except StoreError as exc:

@@ -28,7 +28,7 @@ class ListingSpider(PolicySpider):
         """Use the source's ``detail_pattern`` selector when given."""
         pattern = self.context.source.selectors.get("detail_pattern")
         if pattern:
-            return bool(re.search(pattern, url.split("?", 1)[0]))
+            return self.is_official(url) and bool(re.search(pattern, url.split("?", 1)[0]))
         return super().is_detail_url(url)
 
     def listing_links(self, response: Response) -> list[str]:
