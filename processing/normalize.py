@@ -93,6 +93,7 @@ def normalize_doc_number(s: str) -> str:
     ``国发[2017]47号``, ``国发（2017）47 号`` and ``国发〔 ２０１７ 〕47号`` all become ``国发〔2017〕47号``.
     """
     folded = _WS_RE.sub("", unicodedata.normalize("NFKC", s.translate(_ZERO_WIDTH)))
+    folded = unicodedata.normalize("NFKC", folded)  # NFKC once more: ¨ (space + U+0308) composes once the space goes
     return _YEAR_BRACKETS_RE.sub(r"〔\1〕", folded)
 
 

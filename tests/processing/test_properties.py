@@ -243,6 +243,7 @@ def test_doc_numbers_in_every_bracket_style_normalise_alike(parts):
 
 @fuzz(150)
 @example("(0 000)")
+@example("t¨")
 @given(st.one_of(any_text, st.text(st.sampled_from("国发〔〕[]()（）【】﹝﹞0123456789０１２ 　号\u200b"))))
 def test_normalize_doc_number_is_idempotent(text):
     assert normalize_doc_number(normalize_doc_number(text)) == normalize_doc_number(text)
