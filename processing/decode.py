@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 
 from charset_normalizer import from_bytes
 
@@ -220,30 +221,37 @@ def _undeclared(body: bytes) -> Decoded:
 
 def _utf8_with_gb_runs(body: bytes) -> str | None:
     """``body`` read as UTF-8 whose invalid stretches are GB18030 text; ``None`` unless every such
-    stretch (up to the next ASCII byte) decodes strictly as GB18030 into everyday Chinese."""
-    parts: list[str] = []
-    gb: list[str] = []
-    pos = 0
-    while True:
-        try:
-            parts.append(body[pos:].decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            start = pos + exc.start
-            parts.append(body[pos:start].decode("utf-8"))
-        end = start
-        while end < len(body) and body[end] >= 0x80:
-            end += 1
-        try:
-            run = body[start:end].decode("gb18030")
-        except UnicodeDecodeError:
-            return None
-        parts.append(run)
-        gb.append(run)
-        pos = end
-    if not gb or common_hanzi_ratio("".join(gb)) < 0.5:
+    stretch (up to the next ASCII byte) decodes strictly as GB18030 into everyday Chinese.
+    One pass: the stretches are decoded by a codec error handler."""
+    _RUNS.found = []
+    try:
+        text = body.decode("utf-8", _GB_RUNS_HANDLER)
+    except UnicodeDecodeError:  # a stretch that is not GB18030 either
         return None
-    return "".join(parts)
+    runs: list[str] = _RUNS.found
+    if not runs or common_hanzi_ratio("".join(runs)) < 0.5:
+        return None
+    return text
+
+
+_RUNS = threading.local()
+_GB_RUNS_HANDLER = "policywatch-gb18030-runs"
+
+
+def _gb18030_run(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: decode the stretch from the error up to the next ASCII byte as GB18030
+    (raising UnicodeDecodeError when it is not)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    data, end = exc.object, exc.start
+    while end < len(data) and data[end] >= 0x80:
+        end += 1
+    run = bytes(data[exc.start : end]).decode("gb18030")
+    _RUNS.found.append(run)
+    return run, end
+
+
+codecs.register_error(_GB_RUNS_HANDLER, _gb18030_run)
 
 
 def _gb_more_plausible(gb_text: str | None, detected_text: str) -> bool:
