@@ -29,7 +29,7 @@ def verify(ctx: click.Context, no_text: bool, as_json: bool) -> None:
 
     warc_dir = Path(_settings(ctx).data_dir) / "warc"
     with _sessions(ctx)() as s:
-        total = verify_total(s)
+        total = verify_total(s, texts=not no_text)
         with tqdm(total=total, unit=" rows", desc="verify", file=sys.stderr, disable=as_json) as bar:
             report = run_verify(s, warc_dir, None if no_text else text_sha256, bar.update)
     if as_json:
@@ -60,22 +60,13 @@ def backup(ctx: click.Context, destination: str) -> None:
     settings = _settings(ctx)
     engine = make_engine(settings.database_url)
     require_schema(engine)
-    bars: list[tqdm] = []
+    with tqdm(unit="B", unit_scale=True, desc="WARC files", file=sys.stderr) as bar:
 
-    def progress(total: int) -> Callable[[int], None]:
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc="WARC files", file=sys.stderr)
-        bars.append(bar)
+        def progress(total: int) -> Callable[[int], object]:
+            bar.reset(total=total)  # the total is known once the database is copied
+            return bar.update
 
-        def step(n: int) -> None:
-            bar.update(n)
-
-        return step
-
-    try:
         report = run_backup(engine, Path(settings.data_dir) / "warc", Path(destination), progress)
-    finally:
-        for bar in bars:
-            bar.close()
     click.echo(
         f"backup in {report.destination}: {report.database_file} ({report.database_bytes:,} bytes), "
         f"{report.warc_files} WARC files ({report.warc_copied} copied, {report.warc_bytes:,} bytes), MANIFEST.json"

@@ -22,14 +22,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from common.clock import to_utc
 from crawlers.context import CrawlContext
 from crawlers.items import FetchedAttachment
-from crawlers.politeness import is_official_redirect
+from crawlers.politeness import is_official_url
 from crawlers.recorder import RunLog
 from crawlers.warc import WarcSink
 from crawlers.workers import content_type
@@ -57,10 +56,7 @@ TEXT_TYPES = ("pdf", "docx")
 def wanted(link: AttachmentLink, types: tuple[str, ...] = FETCHED_TYPES) -> bool:
     """True for a link worth fetching: an http(s) URL of a known file type on the document's
     own (official) site (never ``file:``, ``data:`` or host-less links)."""
-    parts = urlsplit(link.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    return link.ext.lower() in types and is_official_redirect(link.document_url, link.url)
+    return link.ext.lower() in types and is_official_url(link.url, (link.document_url,))
 
 
 class AttachmentRecorder:

@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from common import clock
@@ -71,6 +72,13 @@ def canonical_url(url: str) -> str:
     if port and (parts.scheme.lower(), port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{port}"
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+
+
+def attempted(failure: Failure) -> bool:
+    """True when the failed request was a fetch worth recording: not one dropped on purpose before
+    it was sent (robots.txt, a bot wall, an unofficial host: ``IgnoreRequest``), except a host
+    that asked us to wait (``HostPaused``) and an HTTP error left after retries (``HttpError``)."""
+    return bool(failure.check(HostPaused, HttpError)) or not failure.check(scrapy.exceptions.IgnoreRequest)
 
 
 class PolicySpider(scrapy.Spider):
@@ -250,7 +258,7 @@ class PolicySpider(scrapy.Spider):
     def on_attachment_error(self, failure: Failure) -> Iterable[Any]:
         """A failed attachment fetch (network, too large, paused host) is recorded, never a removal;
         one not sent on purpose (robots.txt, a bot wall met meanwhile) is not a fetch."""
-        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HostPaused):
+        if not attempted(failure):
             return
         request = failure.request  # type: ignore[attr-defined]
         page = FetchedPage(request.url, request.url, 0, {}, b"", clock.now(), error=self._failure_message(failure))
@@ -369,7 +377,7 @@ class PolicySpider(scrapy.Spider):
         """A network failure of a document URL is recorded (never as a deletion)."""
         request = failure.request  # type: ignore[attr-defined]
         url = (request.meta.get("redirect_urls") or [request.url])[0]
-        if failure.check(HostPaused) or not failure.check(scrapy.exceptions.IgnoreRequest):
+        if attempted(failure):
             yield FetchedPage(url, request.url, 0, {}, b"", clock.now(), error=self._failure_message(failure))
         yield from self.gate.failed(url)
 

@@ -26,6 +26,12 @@ def is_bot_wall(status: int, body: bytes) -> bool:
     return status in (200, 202, 403) and any(m in head for m in CHALLENGE_MARKERS) and len(body) < 200_000
 
 
+def blocked_hosts(crawler: Crawler) -> set[str]:
+    """The hosts that showed this run a bot wall (the spider's context's set, shared by reference)."""
+    ctx = getattr(crawler.spider, "context", None)
+    return ctx.blocked if ctx is not None else set()
+
+
 class BotWallMiddleware:
     """Never try to pass a bot wall: once a host shows one, every further request to it is dropped.
 
@@ -40,13 +46,9 @@ class BotWallMiddleware:
         """Scrapy factory."""
         return cls(crawler)
 
-    def _blocked(self) -> set[str]:
-        ctx = getattr(self.crawler.spider, "context", None)
-        return ctx.blocked if ctx is not None else set()
-
     def process_request(self, request: Request) -> None:
         """Drop requests to a blocked host."""
-        if host_of(request.url) in self._blocked():
+        if host_of(request.url) in blocked_hosts(self.crawler):
             raise IgnoreRequest(f"host {host_of(request.url)} is blocked by a bot wall; not crawling it")
 
 
@@ -60,7 +62,7 @@ class WallAwareDownloadHandler(HTTP11DownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         """Send ``request`` unless its host is blocked; block the host if the answer is a wall."""
-        blocked: set[str] = getattr(getattr(self._crawler.spider, "context", None), "blocked", set())
+        blocked = blocked_hosts(self._crawler)
         host = host_of(request.url)
         if host in blocked:
             raise IgnoreRequest(f"host {host} showed a bot wall while this request waited; not sent")

@@ -71,6 +71,26 @@ def retry_after(value: bytes | None) -> float | None:
         return None
 
 
+class OfficialHostMiddleware:
+    """Every request — listing pages and their pagination, documents, attachments, a Hanweb data
+    proxy — must go to an official host of its source (:func:`is_official_url`): the one place that
+    keeps a hostile listing or API from sending the crawler into an intranet (SSRF)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OfficialHostMiddleware:
+        """Scrapy factory."""
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        """Drop a request to any other host."""
+        ctx = getattr(self.crawler.spider, "context", None)
+        if ctx is not None and not is_official_url(request.url, ctx.source.start_urls):
+            raise IgnoreRequest(f"{request.url} is not on an official host of source {ctx.source.name}; not crawled")
+
+
 class HostPaused(IgnoreRequest):
     """A request not sent because its host asked us to stay away for longer than this run."""
 

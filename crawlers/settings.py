@@ -32,6 +32,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOADER_MIDDLEWARES = {
     # before RobotsTxt (100) so a blocked host is not even asked for robots.txt again
     "crawlers.middlewares.BotWallMiddleware": 50,
+    # then only official hosts (the source's own domain, gov.cn), before robots.txt is even asked
+    "crawlers.politeness.OfficialHostMiddleware": 60,
     # after the default headers (400) so conditional GET headers are not overwritten
     "crawlers.middlewares.ConditionalGetMiddleware": 560,
     # redirects within the official domain only (replaces Scrapy's RedirectMiddleware at 600)

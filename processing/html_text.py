@@ -40,6 +40,7 @@ def _parser() -> etree.HTMLParser:
 # C0 controls XML (and so lxml's tree) cannot hold: those Python counts as whitespace become a space,
 # the rest vanish (a tail holding one could not even be moved when a block is dropped)
 _NOT_XML = {c: (" " if chr(c).isspace() else None) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))}
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def parse_html(text: str) -> Element | None:
@@ -50,7 +51,9 @@ def parse_html(text: str) -> Element | None:
     too deep, with every tag but paragraphs, headings, links and line breaks removed."""
     if not text or not text.strip():
         return None
-    cleaned = _XML_DECL_RE.sub("", text.translate(_NOT_XML), count=1)
+    if _NOT_XML_RE.search(text):  # rare: translate (a per-character lookup on non-ASCII text) only then
+        text = text.translate(_NOT_XML)
+    cleaned = _XML_DECL_RE.sub("", text, count=1)
     root, too_deep = _parse(cleaned)
     for flatten in _FLATTENERS:
         if not too_deep:

@@ -13,22 +13,19 @@ or remove a file.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import random
-import socket
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 from aiohttp import web
 
-from sim.accesslog import AccessLog
 from sim.content import generate_policy
 from sim.files import make_docx, make_pdf
 from sim.model import Attachment, DocState, Document, Version
 from sim.templates import trs
+from sim.threaded import ThreadedSite
 
 PER_PAGE = 50
 PDF = "application/pdf"
@@ -63,10 +60,11 @@ def _specifics(rng: random.Random, n: int) -> list[str]:
 _EPOCH = datetime(2025, 6, 1, 1, 0, tzinfo=UTC)
 
 
-class BulkSite:
+class BulkSite(ThreadedSite):
     """``n`` unchanging TRS documents on one port (see module docstring)."""
 
     def __init__(self, n: int, seed: int = 7, attachments: int = 0) -> None:
+        super().__init__(type(self).__name__)
         self.n = n
         self.seed = seed
         self.attachments = attachments
@@ -80,18 +78,6 @@ class BulkSite:
         self._cache: dict[str, tuple[bytes, str, str]] = {}
         self._docs: list[Document] = [self._doc(i) for i in range(n)]
         self._by_path = {d.path: d for d in self._docs}
-        self._loop = asyncio.new_event_loop()
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.access = AccessLog(type(self).__name__)  # the suite-wide log (sim.accesslog)
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def listing_url(self) -> str:
@@ -206,26 +192,6 @@ class BulkSite:
         head = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 80  # + status line, Date, Server
         self.bytes_sent += head + (response.content_length or 0)
         return response
-
-    def start(self) -> BulkSite:
-        """Serve in a background thread."""
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._setup(), self._loop).result(timeout=30)
-        return self
-
-    async def _setup(self) -> None:
-        app = web.Application(middlewares=[self.access.middleware()])
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, self._sock).start()
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
 
     def reset_counters(self) -> None:
         """Zero the request and byte counters and the log (between benchmark phases)."""

@@ -29,19 +29,18 @@ from __future__ import annotations
 import asyncio
 import io
 import random
-import socket
 import struct
-import threading
 import zipfile
 import zlib
 from datetime import UTC, datetime
+from typing import Self
 
 import brotli
 from aiohttp import web
 
-from sim.accesslog import AccessLog
 from sim.content import generate_policy
 from sim.files import make_docx, make_pdf
+from sim.threaded import ThreadedSite
 
 PATHS = (
     "ok-first", "huge", "endless", "gzip-bomb", "br-bomb", "deep", "garbage", "nul", "surrogates", "mixed",
@@ -137,26 +136,15 @@ def docx_bomb() -> bytes:
     return out.getvalue()
 
 
-class HostileSite:
+class HostileSite(ThreadedSite):
     """The hostile site on one localhost port, served from a background thread."""
 
     def __init__(self, slow_seconds: float = 120.0) -> None:
+        super().__init__("hostile")
         self.slow_seconds = slow_seconds
         self.log: list[tuple[str, int]] = []
         self.files: dict[str, tuple[bytes, str]] = {}
         self._pages: dict[str, tuple[bytes, dict[str, str]]] = {}
-        self._loop = asyncio.new_event_loop()
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.access = AccessLog("hostile")  # the suite-wide log (sim.accesslog)
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
 
     def url(self, name: str) -> str:
         """The URL of document ``name`` (one of :data:`PATHS`)."""
@@ -261,23 +249,7 @@ class HostileSite:
             pass
         return response
 
-    def start(self) -> HostileSite:
+    def start(self) -> Self:
         """Build the pages (a few seconds: the bombs are compressed here) and serve them."""
         self._build()
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._setup(), self._loop).result(timeout=30)
-        return self
-
-    async def _setup(self) -> None:
-        app = web.Application(middlewares=[self.access.middleware()])
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, self._sock).start()
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        return super().start()

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from common import clock
 from common.errors import StoreError
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 CHUNK = 4 * 1024 * 1024
 
 
@@ -63,10 +63,9 @@ def _backup_sqlite(engine: Engine, target: Path) -> Path:
     part.unlink(missing_ok=True)
     try:
         with (
-            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)) as src,
+            closing(sqlite3.connect(Path(source).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)) as src,
             closing(sqlite3.connect(part)) as dst,
         ):
-            src.execute("PRAGMA busy_timeout=30000")
             src.backup(dst, pages=-1)  # one step: one read snapshot, no restart when a writer commits
             check = dst.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import beijing, to_utc
 from common.errors import StoreError
+from store.integrity import RecordMissing, read_record
 from store.models import Capture, Document, Version
 from store.queries import META_FIELDS
 
@@ -159,16 +160,12 @@ def _warc_chunk(session: Session, warc_dir: Path, doc_ids: list[int] | None) -> 
     if doc_ids is not None:
         q = q.where(Capture.document_id.in_(doc_ids))
     for cap_id, name, offset, length in session.execute(q.order_by(Capture.id).execution_options(yield_per=BATCH)):
-        path = warc_dir / Path(name or "-").name  # a bare file name: never a path from the database
-        if not path.is_file() or offset is None or not length:
+        try:
+            yield cap_id, read_record(warc_dir, name, offset, length)
+        except RecordMissing:
             yield cap_id, None
-            continue
-        with path.open("rb") as fh:
-            fh.seek(offset)
-            record = fh.read(length)
-        if len(record) != length:
-            raise StoreError(f"capture {cap_id}: {path} is shorter than its record ({offset}+{length}); run verify")
-        yield cap_id, record
+        except StoreError as exc:
+            raise StoreError(f"capture {cap_id}: {exc}") from exc
 
 
 def write_warc(

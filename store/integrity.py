@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from warcio.archiveiterator import ArchiveIterator
 
+from common.errors import StoreError
 from store.models import Capture, Version
 
 BATCH = 500
@@ -48,10 +49,10 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_total(session: Session) -> int:
-    """How many captures and versions :func:`verify` will read (for a progress bar)."""
+def verify_total(session: Session, texts: bool = True) -> int:
+    """How many captures (and, with ``texts``, versions) :func:`verify` will read (for a progress bar)."""
     captures = session.scalar(select(func.count()).select_from(Capture)) or 0
-    versions = session.scalar(select(func.count()).select_from(Version)) or 0
+    versions = session.scalar(select(func.count()).select_from(Version)) or 0 if texts else 0
     return captures + versions
 
 
@@ -62,11 +63,9 @@ def verify(
     (a capture pointing to a missing file or past its end is a problem too), and, with
     ``text_hash`` (the function that made ``version.text_sha256``), every version's text."""
     report = VerifyReport()
-    for problem in _captures(session, warc_dir, report, progress):
-        report.problems.append(problem)
+    report.problems.extend(_captures(session, warc_dir, report, progress))
     if text_hash is not None:
-        for problem in _versions(session, text_hash, report, progress):
-            report.problems.append(problem)
+        report.problems.extend(_versions(session, text_hash, report, progress))
     return report
 
 
@@ -99,18 +98,33 @@ def _captures(session: Session, warc_dir: Path, report: VerifyReport, progress: 
                 yield Problem("capture", cap_id, problem)
 
 
-def _warc_problem(warc_dir: Path, name: str, offset: int | None, length: int | None, sha: str | None) -> str | None:
-    """What is wrong with the WARC response record at ``name:offset+length``, or None."""
-    path = warc_dir / Path(name).name  # a bare file name: never a path from the database
+class RecordMissing(StoreError):
+    """A capture's WARC file is not there, or the capture names no record in it."""
+
+
+def read_record(warc_dir: Path, name: str | None, offset: int | None, length: int | None) -> bytes:
+    """The bytes of the WARC record ``name:offset+length`` under ``warc_dir``; RecordMissing when
+    the file is missing or the reference incomplete, StoreError when the file ends before it."""
+    path = warc_dir / Path(name or "-").name  # a bare file name: never a path from the database
     if not path.is_file():
-        return f"WARC file {path} is missing"
+        raise RecordMissing(f"WARC file {path} is missing")
     if offset is None or not length:
-        return f"WARC reference to {path.name} has no offset/length"
+        raise RecordMissing(f"WARC reference to {path.name} has no offset/length")
     with path.open("rb") as fh:
         fh.seek(offset)
         data = fh.read(length)
     if len(data) != length:
-        return f"WARC file {path.name} ends before its record ({offset}+{length})"
+        raise StoreError(f"WARC file {path.name} ends before its record ({offset}+{length}); run verify")
+    return data
+
+
+def _warc_problem(warc_dir: Path, name: str, offset: int | None, length: int | None, sha: str | None) -> str | None:
+    """What is wrong with the WARC response record at ``name:offset+length``, or None."""
+    try:
+        data = read_record(warc_dir, name, offset, length)
+    except StoreError as exc:
+        return str(exc).removesuffix("; run verify")
+    path = warc_dir / Path(name).name
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(data))))
         if record.rec_type != "response":

@@ -33,8 +33,8 @@ def test_a_clean_log_has_no_breach_and_each_rule_is_enforced(tmp_path):
     assert _check(tmp_path, [*clean, _line("/c.html", 3, concurrent=1)])[0].startswith("1 other request(s) in flight")
     walled = [*clean, _line("/c.html", 3, status=412, wall=True), _line("/d.html", 4)]
     assert _check(tmp_path, walled)[0].startswith("request after a bot wall")
-    reset = {"server": "s1", "reset": "new archive", "start": 3.5}
-    assert _check(tmp_path, [*walled, reset]) == []  # a reset (new archive, unblock) starts afresh
+    other_server = [{**line, "server": "s2"} for line in (robots, _line("/d.html", 4))]
+    assert _check(tmp_path, [*walled[:-1], *other_server]) == []  # a wall holds for its own server only
     browser = [*clean, _line("/private/x.html", 3, ua="Mozilla/5.0")]
     assert _check(tmp_path, browser) == []  # only the crawler is held to the rules
 

@@ -64,10 +64,6 @@ class HanwebSpider(PolicySpider):
             return
         self.listing_pages += 1
         path, form = found
-        if not self.is_official(response.urljoin(path)):  # the page names where to POST: official hosts only
-            self.logger.warning("source %s: data proxy %s is off the official site; not asked", self.source_name, path)
-            self.listing_partial = True
-            return
         yield ListingPage(response.url, response.status, [], clock.now(), True, response=self._fetched(response))
         yield from self.proxy_request(response.urljoin(path), form, 1)
 

@@ -15,7 +15,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from sim.hostile import HostileSite, policy
+from sim.hostile import PATHS, HostileSite, policy
 from store.db import make_engine, session_factory
 from store.models import Attachment, Capture, Document, Version
 from store.schema import upgrade
@@ -108,7 +108,7 @@ def test_hostile_pages_are_recorded_and_the_crawl_goes_on_in_bounded_memory(site
 
     # the server saw every URL asked once (the slowloris page: its two retries)
     asked = [path for path, _ in site.log if path.startswith("/doc/")]
-    assert sorted(set(asked)) == sorted(f"/doc/{name}.html" for name in site_paths(site))
+    assert sorted(set(asked)) == sorted(f"/doc/{name}.html" for name in PATHS)
     assert asked.count("/doc/slow.html") == 3 and len(asked) == len(site.urls()) + 2
 
     done = subprocess.run(
@@ -116,8 +116,3 @@ def test_hostile_pages_are_recorded_and_the_crawl_goes_on_in_bounded_memory(site
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0 and json.loads(done.stdout)["ok"], done.stdout
-
-
-def site_paths(site: HostileSite) -> list[str]:
-    """The document names the site serves."""
-    return [url.rsplit("/", 1)[1][: -len(".html")] for url in site.urls()]

@@ -7,12 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from sqlalchemy import select
 
 from common.settings import SourceConfig
-from crawlers.spiders.hanweb import HanwebSpider
+from crawlers.politeness import OfficialHostMiddleware
+from crawlers.spiders.hanweb import HanwebSpider, jpage_form
 from crawlers.spiders.listing import ListingSpider
 from crawlers.spiders.trs import TrsSpider
 from sim.bulk import BulkSite
@@ -57,15 +60,27 @@ def test_listing_links_keep_official_hosts_only():
     assert not set(HOSTILE) & set(configured.listing_links(page))
 
 
+def test_no_request_of_any_kind_leaves_the_official_hosts():
+    """The downloader middleware every request passes: pagination, documents, attachments, a data proxy."""
+    guard = OfficialHostMiddleware(SimpleNamespace(spider=_with_source(TrsSpider(source="sd"))))
+    for url in HOSTILE:
+        with pytest.raises(IgnoreRequest, match="not on an official host"):
+            guard.process_request(Request(url))
+    for url in (*OFFICIAL, "http://www.sd.gov.cn/robots.txt", "http://www.sd.gov.cn/xxgk/zcwj/index_1.html"):
+        assert guard.process_request(Request(url)) is None
+
+
 def test_a_hanweb_data_proxy_off_the_site_is_not_asked():
     spider = _with_source(HanwebSpider(source="hw"))
-    spider.crawler = SimpleNamespace(stats=None)
+    guard = OfficialHostMiddleware(SimpleNamespace(spider=spider))
     query = "appid=1&webid=1&path=/&columnid=7&unitid=1&webname=x&permissiontype=0"
     html = f'<nextgroup><![CDATA[<a href="http://10.0.0.5/module/web/jpage/dataproxy.jsp?{query}"></a>]]></nextgroup>'
     url = "http://www.sd.gov.cn/col/col7/index.html"
     page = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url, meta={"role": "listing"}))
-    out = list(spider.parse_listing(page))
-    assert not [r for r in out if getattr(r, "method", "") == "POST"] and spider.listing_partial
+    found = jpage_form(page.text)  # the page names where to POST its records
+    assert found is not None and page.urljoin(found[0]).startswith("http://10.0.0.5/")
+    with pytest.raises(IgnoreRequest):
+        guard.process_request(Request(page.urljoin(found[0]), method="POST"))
 
 
 def test_a_crawl_never_requests_a_hostile_listing_link(tmp_path):

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 
+from alerts.sink import free_port
 from store.db import make_engine
 from store.schema import upgrade
 
 SECRET = "LiveTokenValue123"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_the_access_log_redacts_tokens(tmp_path):
@@ -26,7 +20,7 @@ def test_the_access_log_redacts_tokens(tmp_path):
     upgrade(make_engine(db))
     config = tmp_path / "policywatch.toml"
     config.write_text(f'database_url = "{db}"\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "--config", str(config), "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
