@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from common import clock
 from crawlers.attachments import AttachmentRecorder
@@ -17,6 +21,36 @@ from crawlers.workers import Analyser, default_workers, shared_analyser
 from processing.verdict import Outcome
 from store.crawlbook import outcomes_in_run
 from store.db import transaction
+
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # about a minute: a database server restarting
+_LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+async def _retrying(url: str, write: Callable[[], T]) -> T:
+    """Run ``write`` (one archive transaction), again after a pause when the database connection
+    failed — a PostgreSQL server restarting, a SQLite file locked beyond its busy timeout. The
+    failed transaction was rolled back, so a retry records the fetch once (its WARC record may be
+    written twice; the first copy is then referenced by nothing, like a listing page's)."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if delay is None or not _transient(exc):
+                raise
+            _LOG.warning("archive database unavailable while recording %s (%s); retrying in %g s", url,
+                         str(exc.orig).strip().splitlines()[0] if exc.orig else exc, delay)  # fmt: skip
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """A lost or refused connection, or a lock: worth waiting for (not a constraint or SQL error)."""
+    text = str(exc.orig or exc).lower()
+    return exc.connection_invalidated or any(
+        marker in text
+        for marker in ("connection", "server closed", "terminating", "shutting down", "locked", "starting up")
+    )
 
 
 class ArchivePipeline:
@@ -47,19 +81,19 @@ class ArchivePipeline:
 
     async def process_item(self, item: Any) -> Any:
         """Archive a fetch (analysed in a worker, written here) or record a listing."""
-        assert self.recorder is not None
+        recorder = self.recorder
+        assert recorder is not None
         if isinstance(item, FetchedAttachment):
             text = await self.analyser.read_attachment(item) if item.status == 200 else None
-            for kind in self.attachments.record(item, text):
-                self.recorder.log.stats[f"event_{kind}"] += 1
+            for kind in await _retrying(item.url, lambda: self.attachments.record(item, text)):
+                recorder.log.stats[f"event_{kind}"] += 1
         elif isinstance(item, FetchedPage):
-            analysis = self.recorder.unchanged(item) or await self.analyser.analyse(item)
-            kinds = self.recorder.record(item, analysis)
-            for kind in kinds:
-                self.recorder.log.stats[f"event_{kind}"] += 1
-            self._request_attachments(item.url)
+            analysis = recorder.unchanged(item) or await self.analyser.analyse(item)
+            for kind in await _retrying(item.url, lambda: recorder.record(item, analysis)):
+                recorder.log.stats[f"event_{kind}"] += 1
+            await _retrying(item.url, lambda: self._request_attachments(item.url))
         elif isinstance(item, ListingPage):
-            self.recorder.record_listing(item)
+            await _retrying(item.url, lambda: recorder.record_listing(item))
         return item
 
     def _request_attachments(self, document_url: str) -> None:

@@ -39,7 +39,7 @@ def _pg_admin_url() -> str:
 def pg_schema() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     schema = f"pw_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_pg_admin_url())
+    admin = create_engine(_pg_admin_url(), pool_pre_ping=True)  # survives a server restart (test_db_faults)
     try:
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
