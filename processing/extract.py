@@ -102,6 +102,16 @@ def _without_controls(ex: Extracted) -> Extracted:
     return replace(ex, metadata=Metadata(**fields), text=_CONTROLS.sub("", ex.text))
 
 
+_MAX_DOC_NUMBER_NORM = 200
+
+
+def _norm_or_none(doc_number: str | None) -> str | None:
+    """The normalised 文号, or None when there is none or NFKC blew it up past any real one (ligature
+    characters such as U+FDFA expand eighteenfold)."""
+    norm = normalize_doc_number(doc_number) if doc_number else None
+    return norm if norm and len(norm) <= _MAX_DOC_NUMBER_NORM else None
+
+
 def _empty(http_status: int) -> Extracted:
     kind = PageKind.BLOCKED if http_status in BLOCK_STATUSES else PageKind.UNKNOWN
     return Extracted(kind=kind, metadata=Metadata(), text="")
@@ -177,12 +187,14 @@ def _meta_publish_date(page_meta: dict[str, str]) -> str | None:
 def _metadata(fields: Fields, page_meta: dict[str, str], title: str | None, text: str) -> Metadata:
     values = fields.values
     doc_number = values.get("doc_number") or doc_number_from_body(text)
+    norm = _norm_or_none(doc_number)
+    doc_number = doc_number if norm else None  # one that normalises past any real 文号 is not one
     written = values.get("written_date") or (signature_date(text) if doc_number else None)
     return Metadata(
         title=title,
         agency=values.get("agency"),
         doc_number=doc_number,
-        doc_number_norm=normalize_doc_number(doc_number) if doc_number else None,
+        doc_number_norm=norm,
         written_date=written,
         publish_date=values.get("publish_date") or _meta_publish_date(page_meta),
         index_number=values.get("index_number"),

@@ -55,7 +55,7 @@ _META_STOP_RE = re.compile(r"(来源|信息来源|文章来源|稿件来源|访�
 # Generic one-word labels: trusted in a table cell or outside the body, never inside the body text.
 _WEAK_LABELS = frozenset({"标题", "名称", "分类", "主题", "时效", "效力", "索引", "发布于"})
 _NULL_VALUES = frozenset({"", "无", "暂无", "-", "--", "—", "/", "空", "null", "none", "号"})
-_MAX_LEN = {"title": 300}
+_MAX_LEN = {"title": 300, "validity": 40}  # 有效/失效/废止/部分失效…: a longer "validity" is not one
 DATE_FIELDS = frozenset({"written_date", "publish_date"})
 _DEFAULT_MAX_LEN = 120
 

@@ -64,3 +64,22 @@ def test_a_pdf_bomb_is_an_error_not_an_empty_scan():
     result = attachment_text(pdf_bomb(), "pdf")
     assert result.text == "" and not result.no_text_layer
     assert result.error is not None and result.error.startswith("cannot read pdf: LimitReachedError")
+
+
+def test_metadata_fits_the_archive_columns_however_long_the_page_says_it_is():
+    """有效性 is a 40-character column and the normalised 文号 an indexed 200-character one (PostgreSQL
+    refuses longer values, which would lose the capture): longer values are not metadata."""
+    from processing.extract import extract
+
+    html = (
+        "<html><body><table><tr><td>有效性：</td><td>" + "有效" * 30 + "</td></tr>"
+        "<tr><td>发文字号：</td><td>国发〔2024〕"
+        + "\ufdfa" * 60
+        + "1号</td></tr></table>"
+        + "".join(f"<p>{p}</p>" for p in PARAS * 5)
+        + "</body></html>"
+    )
+    meta = extract(html, "http://www.example.gov.cn/a.html").metadata
+    assert meta.validity is None and meta.doc_number is None and meta.doc_number_norm is None
+    ok = extract(html.replace("有效" * 30, "部分失效").replace("\ufdfa" * 60, ""), "http://www.example.gov.cn/a.html")
+    assert ok.metadata.validity == "部分失效" and ok.metadata.doc_number_norm == "国发〔2024〕1号"
